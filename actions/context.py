@@ -1,0 +1,36 @@
+"""What every action shares, built once per action-server process: the catalogue and the service API."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from rasa_sdk import Tracker
+
+from actions.service_api import HttpServiceApi, ServiceApi
+from bot.catalogue import Catalogue, load_catalogue
+from bot.config import PROJECT_ROOT
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    directory = Path(os.environ.get("WAYFINDER_CATALOGUE_DIR", PROJECT_ROOT / "data" / "services"))
+    return load_catalogue(directory)
+
+
+_api: Optional[ServiceApi] = None
+
+
+def default_service_api() -> ServiceApi:
+    global _api
+    if _api is None:
+        _api = HttpServiceApi.from_env()
+    return _api
+
+
+def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
+    """The page metadata the hub sent with the customer's latest message."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return metadata if isinstance(metadata, dict) else {}

@@ -1,0 +1,114 @@
+"""Builds what the assistant runs on, only when its inputs changed: the spaCy pipeline and the Rasa model."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, List, Optional
+
+from bot.config import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+BUILD_DIR = PROJECT_ROOT / "build"
+SPACY_PIPELINE = BUILD_DIR / "spacy_pipeline"
+SPACY_STAMP = BUILD_DIR / "spacy_pipeline.hash"
+MODELS_DIR = PROJECT_ROOT / "models"
+CATALOGUE_DIR = PROJECT_ROOT / "data" / "services"
+RASA_DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
+KEEP_MODELS = 3
+
+
+def _files(paths: Iterable[Path]) -> List[Path]:
+    found: List[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and "__pycache__" not in p.parts)
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def fingerprint(paths: Iterable[Path], extra: str = "") -> str:
+    """A hash of the files' relative names and contents (order-independent of the file system)."""
+    digest = hashlib.sha256(extra.encode())
+    for path in _files(paths):
+        digest.update(str(path.relative_to(PROJECT_ROOT)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def spacy_inputs() -> List[Path]:
+    return [CATALOGUE_DIR, PROJECT_ROOT / "bot" / "nlp" / "pipeline.py", PROJECT_ROOT / "bot" / "catalogue"]
+
+
+def model_inputs() -> List[Path]:
+    domain = PROJECT_ROOT / "domain"
+    return [
+        PROJECT_ROOT / "config.yml",
+        domain if domain.is_dir() else PROJECT_ROOT / "domain.yml",
+        *(PROJECT_ROOT / d for d in RASA_DATA_DIRS),
+        *spacy_inputs(),
+    ]
+
+
+def rasa_version() -> str:
+    from importlib.metadata import version
+
+    return version("rasa")
+
+
+def ensure_spacy_pipeline(force: bool = False) -> Path:
+    """Rebuild build/spacy_pipeline when the catalogue (or the builder) changed."""
+    from bot.catalogue import load_catalogue
+    from bot.nlp.pipeline import build_pipeline
+
+    key = fingerprint(spacy_inputs())
+    if not force and SPACY_PIPELINE.is_dir() and SPACY_STAMP.exists() and SPACY_STAMP.read_text().strip() == key:
+        logger.info("spaCy pipeline is up to date (%s)", key)
+        return SPACY_PIPELINE
+    logger.info("building the spaCy pipeline from %s", CATALOGUE_DIR.relative_to(PROJECT_ROOT))
+    build_pipeline(load_catalogue(CATALOGUE_DIR), SPACY_PIPELINE)
+    SPACY_STAMP.write_text(key + "\n")
+    return SPACY_PIPELINE
+
+
+def model_path(key: Optional[str] = None) -> Path:
+    key = key or fingerprint(model_inputs(), extra=rasa_version())
+    return MODELS_DIR / f"wayfinder-{key}.tar.gz"
+
+
+def ensure_model(force: bool = False) -> Path:
+    """Train the Rasa model unless one keyed on exactly these inputs exists. Returns its path."""
+    ensure_spacy_pipeline()
+    target = model_path()
+    if target.exists() and not force:
+        logger.info("model is up to date: %s", target.relative_to(PROJECT_ROOT))
+        return target
+    MODELS_DIR.mkdir(exist_ok=True)
+    name = target.name[: -len(".tar.gz")]
+    command = [
+        str(Path(sys.executable).with_name("rasa")), "train",
+        "--config", "config.yml",
+        "--domain", "domain" if (PROJECT_ROOT / "domain").is_dir() else "domain.yml",
+        "--data", *RASA_DATA_DIRS,
+        "--out", str(MODELS_DIR),
+        "--fixed-model-name", name,
+    ]
+    logger.info("training the Rasa model (a few minutes): %s", " ".join(command))
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)
+    if not target.exists():
+        raise RuntimeError(f"rasa train finished but {target} is missing")
+    _prune_models(keep=target)
+    return target
+
+
+def _prune_models(keep: Path) -> None:
+    models = sorted(MODELS_DIR.glob("wayfinder-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
+        old.unlink()

@@ -1,0 +1,150 @@
+"""`wayfinder` command: build, train, and run the whole stack (what `make run` calls)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Mapping, Optional
+
+import requests
+
+from bot.config import PROJECT_ROOT, SETTINGS, ConfigError, Settings, ensure_secrets, host_port
+
+logger = logging.getLogger("wayfinder")
+READY_TIMEOUT_SECONDS = 240
+
+
+def stack_environment(model: Path, environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The environment every process of the Procfile gets: settings, secrets, binds, paths."""
+    environ = dict(os.environ if environ is None else environ)
+    env = {**environ, **ensure_secrets(environ)}
+    for name, (default, _) in SETTINGS.items():
+        if name.endswith("_URL") and name not in env and default and default.startswith("http"):
+            env[name] = default
+    settings = Settings.from_env(env)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env.setdefault("WAYFINDER_DATABASE_URL", settings.database_url)
+    env.setdefault("WAYFINDER_PORTAL_DATABASE_URL", f"sqlite:///{settings.data_dir / 'portal.db'}")
+    tracker = Path(env.get("WAYFINDER_TRACKER_DB") or settings.data_dir / "tracker.db")
+    env["WAYFINDER_TRACKER_DB"] = str(tracker if tracker.is_absolute() else PROJECT_ROOT / tracker)
+    env["WAYFINDER_MODEL"] = str(model)
+    for name, url in (("HUB", settings.hub_url), ("RASA", settings.rasa_url),
+                      ("ACTIONS", settings.actions_url), ("PORTAL", settings.portal_url)):
+        host, port = host_port(url)
+        env[f"WAYFINDER_{name}_HOST"], env[f"WAYFINDER_{name}_PORT"] = host, str(port)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout: float) -> Optional[str]:
+    """None once the hub says everything is ready and the portal answers; else what is not ready."""
+    hub, portal = env["WAYFINDER_HUB_URL"].rstrip("/"), env["WAYFINDER_PORTAL_URL"].rstrip("/")
+    deadline = time.monotonic() + timeout
+    last = "nothing answered yet"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return "a process stopped during start-up (see its log above)"
+        try:
+            health = requests.get(f"{hub}/healthz", timeout=3)
+            status = requests.get(f"{portal}/api/status", timeout=3)
+            if health.status_code == 200 and status.status_code == 200:
+                return None
+            last = f"hub health: {health.text.strip()[:300]}"
+        except requests.RequestException as exc:
+            last = f"{type(exc).__name__} while asking the hub or the portal"
+        time.sleep(1)
+    return last
+
+
+def banner(env: Mapping[str, str], started: float) -> str:
+    hub, portal = env["WAYFINDER_HUB_URL"].rstrip("/"), env["WAYFINDER_PORTAL_URL"].rstrip("/")
+    return "\n".join([
+        "",
+        f"Wayfinder is ready ({time.monotonic() - started:.0f} s).",
+        f"  Riverside Council portal, with the chat widget: {portal}/",
+        f"  Adviser console:                                {hub}/console",
+        f"    demo adviser login: adviser / {env['WAYFINDER_ADVISER_PASSWORD']}",
+        f"  Customer front door (REST):                     {hub}/webhooks/rest/webhook",
+        f"  Portal fault switch token:                      {env['WAYFINDER_PORTAL_TOKEN']}",
+        f"Secrets are kept in {Path(PROJECT_ROOT / '.wayfinder.env').name} (not committed). Stop with Ctrl+C.",
+        "",
+    ])
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.build import ensure_model
+
+    started = time.monotonic()
+    model = ensure_model()
+    env = stack_environment(model)
+    command = [str(Path(sys.executable).with_name("honcho")), "start", "-f", str(PROJECT_ROOT / "Procfile"),
+               "-d", str(PROJECT_ROOT), "--no-prefix" if args.quiet else "--no-colour"]
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+
+    def stop(signum=None, frame=None):
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    problem = wait_until_ready(env, process, args.ready_timeout)
+    if problem:
+        print(f"\nWayfinder did not become ready in {args.ready_timeout:.0f} s: {problem}", file=sys.stderr)
+        stop()
+        process.wait(timeout=30)
+        return 1
+    print(banner(env, started), flush=True)
+    return process.wait()
+
+
+def train(args: argparse.Namespace) -> int:
+    from bot.build import ensure_model
+
+    path = ensure_model(force=args.force)
+    print(path.relative_to(PROJECT_ROOT))
+    return 0
+
+
+def build_nlp(args: argparse.Namespace) -> int:
+    from bot.build import ensure_spacy_pipeline
+
+    print(ensure_spacy_pipeline(force=args.force).relative_to(PROJECT_ROOT))
+    return 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="wayfinder", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="train if needed, start the four processes, print the URLs")
+    p.add_argument("--ready-timeout", type=float, default=READY_TIMEOUT_SECONDS)
+    p.add_argument("--quiet", action="store_true", help="no process-name prefixes in the log")
+    p.set_defaults(func=run)
+    p = sub.add_parser("train", help="train the Rasa model unless an identical one exists")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=train)
+    p = sub.add_parser("build-nlp", help="build the spaCy pipeline from the catalogue")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=build_nlp)
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"wayfinder: {exc}", file=sys.stderr)
+        return 2
+    except subprocess.CalledProcessError as exc:
+        print(f"wayfinder: {exc.cmd[0]} failed with exit code {exc.returncode}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The hub's store: conversations and their messages (SQLAlchemy; SQLite by default)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+db = SQLAlchemy()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL lets readers and one writer work at once; wait instead of failing when locked."""
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Conversation(db.Model):
+    """One customer's chat, keyed by the id the hub issued (also Rasa's sender id)."""
+
+    __tablename__ = "conversations"
+
+    id = db.Column(db.String(80), primary_key=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    channel = db.Column(db.String(20), nullable=False, default="rest")
+    # who answers the customer: the bot, or (after a handover) an adviser
+    handled_by = db.Column(db.String(20), nullable=False, default="bot")
+    last_page = db.Column(db.String(500))
+    last_error_code = db.Column(db.String(80))
+
+    messages = db.relationship(
+        "Message", back_populates="conversation", order_by="Message.id", cascade="all, delete-orphan"
+    )
+
+
+class Message(db.Model):
+    """A message in a conversation, stored after redaction."""
+
+    __tablename__ = "messages"
+
+    id = db.Column(db.Integer, primary_key=True)
+    conversation_id = db.Column(
+        db.String(80), db.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    sender = db.Column(db.String(20), nullable=False)  # customer | bot | adviser | system
+    text = db.Column(db.Text)
+    data = db.Column(db.JSON)  # buttons, custom payloads, page metadata
+
+    conversation = db.relationship("Conversation", back_populates="messages")
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "sender": self.sender,
+            "text": self.text,
+            "data": self.data or {},
+            "created_at": self.created_at.isoformat() + "Z",
+        }
