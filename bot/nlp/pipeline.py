@@ -5,14 +5,16 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.catalogue import Catalogue
+if TYPE_CHECKING:
+    from bot.catalogue import Catalogue
 
 PIPELINE_NAME = "wayfinder_en"
 RULER_PIPE = "entity_ruler"
 
 
-def build_nlp(catalogue: Catalogue):
+def build_nlp(catalogue: "Catalogue"):
     """Return an in-memory pipeline whose entity ruler knows every service and problem phrase."""
     import spacy
 
@@ -26,12 +28,13 @@ def build_nlp(catalogue: Catalogue):
         name=RULER_PIPE,
         config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True},
     )
-    ruler.add_patterns(catalogue.entity_patterns())
+    # initialize() loads the lemma tables (and empties the ruler), so patterns come after it.
     nlp.initialize()
+    ruler.add_patterns(catalogue.entity_patterns())
     return nlp
 
 
-def build_pipeline(catalogue: Catalogue, target: Path) -> Path:
+def build_pipeline(catalogue: "Catalogue", target: Path) -> Path:
     """Write the pipeline to `target` atomically (a half-written pipeline is never left behind)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Wayfinder: the hub, adviser console, service catalogue and language pieces of the chat assistant."""

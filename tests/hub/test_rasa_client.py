@@ -1,0 +1,49 @@
+"""The hub's Rasa client against a real HTTP server: answers, errors, timeouts, health."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.hub.rasa_client import RasaClient, RasaUnavailable
+from tests.support.http_server import ScriptedServer, json_answer, slow_answer
+
+WEBHOOK = "/webhooks/rest/webhook"
+
+
+def test_send_posts_rasas_rest_shape_and_returns_the_messages():
+    with ScriptedServer({WEBHOOK: json_answer(200, [{"recipient_id": "c1", "text": "Hello"}])}) as server:
+        replies = RasaClient(server.url, timeout=2).send("c1", "hi", {"page": "/bins/missed"})
+        method, path, body = server.requests[0]
+    assert replies == [{"recipient_id": "c1", "text": "Hello"}]
+    assert method == "POST" and path == WEBHOOK
+    assert b'"sender": "c1"' in body and b'"page": "/bins/missed"' in body
+
+
+@pytest.mark.parametrize(
+    "route, expected",
+    [
+        (json_answer(500, {"message": "boom"}), "answered 500"),
+        (json_answer(400, {"message": "bad"}), "answered 400"),
+        (lambda: (200, "not json"), "without JSON"),
+        (json_answer(200, {"text": "not a list"}), "not a list"),
+        (slow_answer(1.5, 200, []), "could not be reached"),
+    ],
+)
+def test_failures_raise_rasa_unavailable(route, expected):
+    with ScriptedServer({WEBHOOK: route}) as server:
+        with pytest.raises(RasaUnavailable, match=expected):
+            RasaClient(server.url, timeout=0.5).send("c1", "hi")
+
+
+def test_health_uses_the_token_and_reports_each_part():
+    routes = {"/status": json_answer(200, {"model_file": "x"}), "/health": json_answer(200, {"status": "ok"})}
+    with ScriptedServer(routes) as server:
+        health = RasaClient(server.url, token="t0ken", actions_url=server.url).health()
+        paths = [p for _, p, _ in server.requests]
+    assert health == {"rasa": {"ok": True, "status_code": 200}, "actions": {"ok": True, "status_code": 200}}
+    assert "/status?token=t0ken" in paths
+
+
+def test_health_when_nothing_listens():
+    health = RasaClient("http://127.0.0.1:9", actions_url="http://127.0.0.1:9").health()
+    assert health["rasa"]["ok"] is False and health["actions"]["ok"] is False
