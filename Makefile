@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed-stamp
+DOMAIN    := $(if $(wildcard domain/),domain,domain.yml)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -42,6 +43,7 @@ test: train
 
 check-content: setup
 	$(PY) -m bot.catalogue check
+	$(VENV)/bin/rasa data validate --domain $(DOMAIN) --data data/nlu data/rules data/stories --config config.yml
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions demo_portal tests

@@ -7,8 +7,8 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable, List, Optional
 
 from bot.config import PROJECT_ROOT
 
@@ -23,8 +23,8 @@ RASA_DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
 KEEP_MODELS = 3
 
 
-def _files(paths: Iterable[Path]) -> List[Path]:
-    found: List[Path] = []
+def _files(paths: Iterable[Path]) -> list[Path]:
+    found: list[Path] = []
     for path in paths:
         if path.is_dir():
             found.extend(p for p in sorted(path.rglob("*")) if p.is_file() and "__pycache__" not in p.parts)
@@ -42,11 +42,11 @@ def fingerprint(paths: Iterable[Path], extra: str = "") -> str:
     return digest.hexdigest()[:16]
 
 
-def spacy_inputs() -> List[Path]:
+def spacy_inputs() -> list[Path]:
     return [CATALOGUE_DIR, PROJECT_ROOT / "bot" / "nlp" / "pipeline.py", PROJECT_ROOT / "bot" / "catalogue"]
 
 
-def model_inputs() -> List[Path]:
+def model_inputs() -> list[Path]:
     domain = PROJECT_ROOT / "domain"
     return [
         PROJECT_ROOT / "config.yml",
@@ -77,7 +77,7 @@ def ensure_spacy_pipeline(force: bool = False) -> Path:
     return SPACY_PIPELINE
 
 
-def model_path(key: Optional[str] = None) -> Path:
+def model_path(key: str | None = None) -> Path:
     key = key or fingerprint(model_inputs(), extra=rasa_version())
     return MODELS_DIR / f"wayfinder-{key}.tar.gz"
 

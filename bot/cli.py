@@ -9,8 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
 
 import requests
 
@@ -20,7 +20,7 @@ logger = logging.getLogger("wayfinder")
 READY_TIMEOUT_SECONDS = 240
 
 
-def stack_environment(model: Path, environ: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+def stack_environment(model: Path, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment every process of the Procfile gets: settings, secrets, binds, paths."""
     environ = dict(os.environ if environ is None else environ)
     env = {**environ, **ensure_secrets(environ)}
@@ -45,7 +45,7 @@ def stack_environment(model: Path, environ: Optional[Mapping[str, str]] = None) 
     return env
 
 
-def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout: float) -> Optional[str]:
+def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout: float) -> str | None:
     """None once the hub says everything is ready and the portal answers; else what is not ready."""
     hub, portal = env["WAYFINDER_HUB_URL"].rstrip("/"), env["WAYFINDER_PORTAL_URL"].rstrip("/")
     deadline = time.monotonic() + timeout
@@ -121,7 +121,7 @@ def build_nlp(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="wayfinder", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

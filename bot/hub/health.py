@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.hub.store import db
 
@@ -16,7 +17,7 @@ def healthz():
     try:
         db.session.execute(text("SELECT 1"))
         state["store"] = {"ok": True}
-    except Exception as exc:  # any driver error means the store is not usable
+    except SQLAlchemyError as exc:
         state["store"] = {"ok": False, "error": type(exc).__name__}
     ready = all(part.get("ok") for part in state.values())
     return jsonify({"ready": ready, **state}), 200 if ready else 503

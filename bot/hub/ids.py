@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Optional
 
 from itsdangerous import BadSignature, Signer
 
@@ -19,7 +18,7 @@ class ConversationIds:
     def issue(self) -> str:
         return self._signer.sign(secrets.token_hex(16)).decode("ascii")
 
-    def verify(self, candidate: object) -> Optional[str]:
+    def verify(self, candidate: object) -> str | None:
         """The id itself when the hub issued it, else None."""
         if not isinstance(candidate, str) or not 0 < len(candidate) <= 80:
             return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text, Tuple, Type
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 CATALOGUE_LABELS = ("service", "problem")
 
 
-def _overlaps(a: Dict[Text, Any], start: int, end: int) -> bool:
+def _overlaps(a: dict[str, Any], start: int, end: int) -> bool:
     return a.get("start", -1) < end and start < a.get("end", -1)
 
 
@@ -39,21 +39,21 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
     """
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [SpacyNLP]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._config = config
-        self._tables: Optional[Tuple[Dict[Tuple[str, str], str], Dict[str, set]]] = None
+        self._tables: tuple[dict[tuple[str, str], str], dict[str, set]] | None = None
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -61,14 +61,14 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls(config)
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["spacy"]
 
-    def _lookup_tables(self, nlp) -> Tuple[Dict[Tuple[str, str], str], Dict[str, set]]:
+    def _lookup_tables(self, nlp) -> tuple[dict[tuple[str, str], str], dict[str, set]]:
         """(label, lower-cased phrase) → id, and label → known ids; read once from the ruler."""
         if self._tables is None:
-            phrases: Dict[Tuple[str, str], str] = {}
-            ids: Dict[str, set] = {label: set() for label in CATALOGUE_LABELS}
+            phrases: dict[tuple[str, str], str] = {}
+            ids: dict[str, set] = {label: set() for label in CATALOGUE_LABELS}
             if RULER_PIPE in nlp.pipe_names:
                 for pattern in nlp.get_pipe(RULER_PIPE).patterns:
                     label, phrase, ent_id = pattern["label"], pattern["pattern"], pattern.get("id")
@@ -78,7 +78,7 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
             self._tables = (phrases, ids)
         return self._tables
 
-    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         nlp = model.model
         phrases, ids = self._lookup_tables(nlp)
         for message in messages:
@@ -97,7 +97,7 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
                 for ent in doc.ents
                 if ent.label_ in CATALOGUE_LABELS and ent.ent_id_
             ]
-            kept: List[Dict[Text, Any]] = []
+            kept: list[dict[str, Any]] = []
             for entity in message.get(ENTITIES, []):
                 label = entity.get("entity")
                 if label not in CATALOGUE_LABELS:

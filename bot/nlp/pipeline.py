@@ -14,7 +14,7 @@ PIPELINE_NAME = "wayfinder_en"
 RULER_PIPE = "entity_ruler"
 
 
-def build_nlp(catalogue: "Catalogue"):
+def build_nlp(catalogue: Catalogue):
     """Return an in-memory pipeline whose entity ruler knows every service and problem phrase."""
     import spacy
 
@@ -34,7 +34,7 @@ def build_nlp(catalogue: "Catalogue"):
     return nlp
 
 
-def build_pipeline(catalogue: "Catalogue", target: Path) -> Path:
+def build_pipeline(catalogue: Catalogue, target: Path) -> Path:
     """Write the pipeline to `target` atomically (a half-written pipeline is never left behind)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Dict, Tuple
 
-Route = Callable[[], Tuple[int, str]]  # () -> (status, body)
+from typing_extensions import Self
+
+Route = Callable[[], tuple[int, str]]  # () -> (status, body)
 
 
 class ScriptedServer:
     """Serve `routes[path]` for GET and POST; unknown paths answer 404 JSON."""
 
-    def __init__(self, routes: Dict[str, Route]) -> None:
+    def __init__(self, routes: dict[str, Route]) -> None:
         self.routes = routes
         self.requests: list = []
         outer = self
@@ -45,7 +47,7 @@ class ScriptedServer:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "ScriptedServer":
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

@@ -55,5 +55,5 @@ def test_an_address_without_a_port_is_a_clear_error(name):
 
 def test_every_setting_is_in_the_readme_table():
     readme = (ROOT / "README.md").read_text()
-    documented = set(re.findall(r"^\| `(WAYFINDER_[A-Z_]+)` \|", readme, flags=re.M))
+    documented = set(re.findall(r"^\| `(WAYFINDER_[A-Z_]+)` \|", readme, flags=re.MULTILINE))
     assert set(SETTINGS) <= documented
