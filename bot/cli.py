@@ -54,14 +54,18 @@ def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout:
         if process.poll() is not None:
             return "a process stopped during start-up (see its log above)"
         try:
+            # Rasa takes longest to load, so the portal is asked only once the hub is ready.
             health = requests.get(f"{hub}/healthz", timeout=3)
-            status = requests.get(f"{portal}/api/status", timeout=3)
-            if health.status_code == 200 and status.status_code == 200:
-                return None
-            last = f"hub health: {health.text.strip()[:300]}"
+            if health.status_code == 200:
+                status = requests.get(f"{portal}/api/status", timeout=3)
+                if status.status_code == 200:
+                    return None
+                last = f"portal answered {status.status_code}"
+            else:
+                last = f"hub health: {health.text.strip()[:300]}"
         except requests.RequestException as exc:
             last = f"{type(exc).__name__} while asking the hub or the portal"
-        time.sleep(1)
+        time.sleep(2)
     return last
 
 
@@ -90,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
                "-d", str(PROJECT_ROOT), "--no-prefix" if args.quiet else "--no-colour"]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
 
+    stopping = []
+
     def stop(signum=None, frame=None):
+        stopping.append(signum)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)
 
@@ -103,7 +110,8 @@ def run(args: argparse.Namespace) -> int:
         process.wait(timeout=30)
         return 1
     print(banner(env, started), flush=True)
-    return process.wait()
+    code = process.wait()
+    return 0 if stopping else code
 
 
 def train(args: argparse.Namespace) -> int:
