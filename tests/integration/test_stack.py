@@ -2,51 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 
-from bot.config import SECRET_NAMES
+from tests.support.stack import running_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 PORTS = {"HUB": 18000, "RASA": 18005, "ACTIONS": 18055, "PORTAL": 18001}
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("stack")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAYFINDER_")}
-    env.update({f"WAYFINDER_{name}_URL": f"http://127.0.0.1:{port}" for name, port in PORTS.items()})
-    env.update({name: f"test-{name.lower()}" for name in SECRET_NAMES})
-    env["WAYFINDER_DATA_DIR"] = str(data_dir)
-    log = (data_dir / "stack.log").open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("wayfinder")), "run", "--ready-timeout", "300"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    hub = f"http://127.0.0.1:{PORTS['HUB']}"
-    deadline = time.monotonic() + 600  # includes training, if `make train` did not run first
-    try:
-        while "Wayfinder is ready" not in (data_dir / "stack.log").read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the stack did not start:\n" + (data_dir / "stack.log").read_text()[-4000:])
-            time.sleep(1)
-        yield {"hub": hub, "portal": f"http://127.0.0.1:{PORTS['PORTAL']}", "env": env, "log": data_dir / "stack.log"}
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+    with running_stack(PORTS, tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 def say(stack, text, sender=None, metadata=None):

@@ -1,0 +1,60 @@
+"""Start the real stack the way `make run` does (`wayfinder run`), on test ports, and stop it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+from bot.config import SECRET_NAMES
+
+ROOT = Path(__file__).resolve().parents[2]
+READY = "Wayfinder is ready"
+
+
+@contextlib.contextmanager
+def running_stack(ports: Mapping[str, int], data_dir: Path, extra_env: Mapping[str, str] | None = None,
+                  deadline_seconds: float = 900) -> Iterator[dict]:
+    """Yield the stack's URLs, env and log once its banner is printed; stop its process group after.
+
+    `ports` maps HUB, RASA, ACTIONS and PORTAL to ports on 127.0.0.1. The deadline includes
+    training, for when `make train` did not run first.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAYFINDER_")}
+    env.update({f"WAYFINDER_{name}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()})
+    env.update({name: f"test-{name.lower()}" for name in SECRET_NAMES})
+    env["WAYFINDER_DATA_DIR"] = str(data_dir)
+    env.update(extra_env or {})
+    log_path = data_dir / "stack.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("wayfinder")), "run", "--ready-timeout", "300"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + deadline_seconds
+    try:
+        while READY not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the stack did not start:\n" + log_path.read_text()[-4000:])
+            time.sleep(1)
+        yield {
+            **{name.lower(): f"http://127.0.0.1:{port}" for name, port in ports.items()},
+            "env": env,
+            "log": log_path,
+            "pgid": process.pid,
+        }
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()
