@@ -5,12 +5,14 @@ SHELL := /bin/bash
 VENV      := .venv
 PY        := $(VENV)/bin/python
 STAMP     := $(VENV)/.installed-stamp
+# npm ci again only when the widget's lock file changes (the stamp lives in node_modules).
+WEBCHAT_STAMP := webchat/node_modules/.installed-stamp
 DOMAIN    := $(if $(wildcard domain/),domain,domain.yml)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test check-content lint clean
+.PHONY: help setup train run test check-content lint clean chromium
 
 help:
 	@echo "make run            set up, train if needed, start the stack and print its URLs"
@@ -30,7 +32,23 @@ $(STAMP): pyproject.toml scripts/find-python310
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: $(STAMP)
+# The chat widget's Socket.IO client, from npm (webchat/package-lock.json).
+$(WEBCHAT_STAMP): webchat/package.json webchat/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20) is needed for the chat widget: apt-get install nodejs npm"; exit 1; }
+	cd webchat && npm ci --no-audit --no-fund
+	@touch $@
+
+# The browser tests drive Debian's Chromium (never a downloaded browser); installed once.
+chromium:
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "The browser tests need Debian's chromium. Install it with: sudo apt-get install chromium"; exit 1; \
+		fi; \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+setup: $(STAMP) $(WEBCHAT_STAMP)
 
 train: setup
 	$(VENV)/bin/wayfinder train
@@ -38,7 +56,7 @@ train: setup
 run: train
 	$(VENV)/bin/wayfinder run
 
-test: train
+test: train chromium
 	$(PY) -m pytest
 
 check-content: setup
@@ -50,3 +68,8 @@ lint: setup
 
 clean:
 	rm -rf build models .pytest_cache .ruff_cache
+
+# 5-fold NLU cross-validation and the test stories; reports in reports/ (slow: five trainings).
+.PHONY: evaluate
+evaluate: train
+	$(PY) -m bot.evaluate

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any
 
 from rasa_sdk import Tracker
 
@@ -20,7 +20,7 @@ def default_catalogue() -> Catalogue:
     return load_catalogue(directory)
 
 
-_api: Optional[ServiceApi] = None
+_api: ServiceApi | None = None
 
 
 def default_service_api() -> ServiceApi:
@@ -30,7 +30,23 @@ def default_service_api() -> ServiceApi:
     return _api
 
 
-def latest_metadata(tracker: Tracker) -> Dict[str, Any]:
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
     """The page metadata the hub sent with the customer's latest message."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}
     return metadata if isinstance(metadata, dict) else {}
+
+
+class CatalogueAction:
+    """Mixin: the catalogue and the service API, passed in by tests or shared per process."""
+
+    def __init__(self, catalogue: Catalogue | None = None, api: ServiceApi | None = None) -> None:
+        self._catalogue = catalogue
+        self._api = api
+
+    @property
+    def catalogue(self) -> Catalogue:
+        return self._catalogue or default_catalogue()
+
+    @property
+    def api(self) -> ServiceApi:
+        return self._api or default_service_api()

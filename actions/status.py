@@ -1,68 +1,123 @@
-"""`action_check_service_status`: ask the service API before advising (P1, P7; evidence 6b)."""
+"""`action_check_service_status`: listen for the goal and difficulty, then ask the service API before advising (P1-P3, P7, 6b)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import default_catalogue, default_service_api, latest_metadata
-from actions.service_api import ServiceApi, ServiceApiError
-from bot.catalogue import Catalogue
+from actions.context import CatalogueAction
+from actions.conversation import (
+    latest_intent,
+    page_context,
+    problem_on_page,
+    service_from_problem,
+    slot_before_latest_message,
+    typed_error_code,
+)
+from actions.service_api import ServiceApi, ServiceApiError, ServiceStatus
+from bot.catalogue import Catalogue, Service
 
 logger = logging.getLogger(__name__)
 
 
-class ActionCheckServiceStatus(Action):
-    """Checks the service the customer wants; a system failure is named honestly, never blamed on them."""
+def named_now(tracker: Tracker, entity: str) -> str | None:
+    """The catalogue id the customer named in their latest message, if any."""
+    for item in (tracker.latest_message or {}).get("entities") or []:
+        if item.get("entity") == entity and item.get("value"):
+            return str(item["value"])
+    return None
 
-    def __init__(self, catalogue: Optional[Catalogue] = None, api: Optional[ServiceApi] = None) -> None:
-        self._catalogue = catalogue
-        self._api = api
 
-    def name(self) -> Text:
+def listen(catalogue: Catalogue, tracker: Tracker) -> tuple[Service | None, str | None]:
+    """The service and the problem, from the customer's words, their page and what they said before.
+
+    The service named now wins, then the page they are on, then the one named earlier, then the
+    only service the problem can belong to. A problem is kept only if that service has it.
+    """
+    page, page_code = page_context(tracker)
+    named_service = named_now(tracker, "service")
+    named_problem = named_now(tracker, "problem")
+    page_service = catalogue.service_for_page(page) if page else None
+    earlier = tracker.get_slot("service")
+
+    service = (
+        catalogue.get(named_service) if named_service else None
+    ) or page_service or (catalogue.get(earlier) if earlier else None)
+    if service is None:
+        service = service_from_problem(catalogue, named_problem or tracker.get_slot("problem"))
+
+    problem_id: str | None = None
+    code = typed_error_code(tracker) or page_code
+    candidates = [named_problem]
+    if code:
+        found = problem_on_page(catalogue, service, code)
+        candidates.append(found.id if found else None)
+    # A goal on its own is a fresh start, unless it answers "which service?" after a problem.
+    goal_only = (
+        latest_intent(tracker) == "state_goal"
+        and not named_problem
+        and not code
+        and slot_before_latest_message(tracker, "service") is not None
+    )
+    if not goal_only:
+        candidates.append(tracker.get_slot("problem"))
+    for candidate in candidates:
+        if candidate and (service is None or service.problem(candidate) is not None):
+            problem_id = candidate
+            break
+    return service, problem_id
+
+
+async def check_status(api: ServiceApi, service: Service) -> ServiceStatus | None:
+    """The service's status, or None when the API itself failed (which is a system failure too)."""
+    try:
+        return await api.status(service.status_key)
+    except ServiceApiError as exc:
+        logger.warning("service API failed for %s: %s", service.id, exc)
+        return None
+
+
+def say_status(dispatcher: CollectingDispatcher, service: Service, status: ServiceStatus | None, page_fault: bool) -> bool:
+    """Tell the customer what the check found; True when it is a system failure."""
+    if status is None:
+        dispatcher.utter_message(response="utter_service_unreachable", service_name=service.name)
+        return True
+    if status.status == "down":
+        dispatcher.utter_message(response="utter_service_down", service_name=service.name)
+        return True
+    if status.status == "degraded" or page_fault:
+        dispatcher.utter_message(response="utter_service_degraded", service_name=service.name)
+        return True
+    return False
+
+
+class ActionCheckServiceStatus(CatalogueAction, Action):
+    """Works out the goal and difficulty, checks the service; a system failure is named honestly, never blamed on them."""
+
+    def name(self) -> str:
         return "action_check_service_status"
 
-    @property
-    def catalogue(self) -> Catalogue:
-        return self._catalogue or default_catalogue()
-
-    @property
-    def api(self) -> ServiceApi:
-        return self._api or default_service_api()
-
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[Dict[Text, Any]]:
-        catalogue = self.catalogue
-        service_id = tracker.get_slot("service")
-        page = latest_metadata(tracker).get("page")
-        if not service_id and page:
-            found = catalogue.service_for_page(page)
-            service_id = found.id if found else None
-        service = catalogue.services.get(service_id) if service_id else None
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        service, problem_id = listen(self.catalogue, tracker)
         if service is None:
-            dispatcher.utter_message(response="utter_ask_service")
-            return [SlotSet("service", None)]
+            dispatcher.utter_message(
+                response="utter_ask_service_for_problem" if problem_id or tracker.get_slot("problem") else "utter_ask_service"
+            )
+            return [SlotSet("service", None), SlotSet("system_failure", None)]
 
-        events: List[Dict[Text, Any]] = [SlotSet("service", service.id)]
-        error_code = latest_metadata(tracker).get("error_code") or tracker.get_slot("error_code")
-        page_fault = catalogue.problem_for_error_code(error_code, service.id) if error_code else None
-        try:
-            status = await self.api.status(service.status_key)
-        except ServiceApiError as exc:
-            logger.warning("service API failed for %s: %s", service.id, exc)
-            dispatcher.utter_message(response="utter_service_unreachable", service_name=service.name)
-            return events + [SlotSet("system_failure", True)]
-
-        if status.status == "down":
-            dispatcher.utter_message(response="utter_service_down", service_name=service.name)
-            return events + [SlotSet("system_failure", True)]
-        if status.status == "degraded" or (page_fault is not None and page_fault.system_fault):
-            dispatcher.utter_message(response="utter_service_degraded", service_name=service.name)
-            return events + [SlotSet("system_failure", True)]
-        dispatcher.utter_message(response="utter_service_up", service_name=service.name)
-        return events + [SlotSet("system_failure", False)]
+        events: list[dict[str, Any]] = [SlotSet("service", service.id), SlotSet("problem", problem_id)]
+        if service.id != slot_before_latest_message(tracker, "service") or latest_intent(tracker) == "state_goal":
+            # a new goal starts afresh: no step reached, no way of working chosen yet
+            events += [SlotSet("current_step", None), SlotSet("support_mode", None)]
+        problem = service.problem(problem_id) if problem_id else None
+        status = await check_status(self.api, service)
+        failure = say_status(dispatcher, service, status, page_fault=bool(problem and problem.system_fault))
+        if not failure:
+            dispatcher.utter_message(response="utter_service_up", service_name=service.name)
+        return events + [SlotSet("system_failure", failure)]

@@ -90,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     model = ensure_model()
     env = stack_environment(model)
+    from bot.console.accounts import ensure_demo_adviser
+
+    ensure_demo_adviser(env["WAYFINDER_DATABASE_URL"], env["WAYFINDER_ADVISER_PASSWORD"])
     command = [str(Path(sys.executable).with_name("honcho")), "start", "-f", str(PROJECT_ROOT / "Procfile"),
                "-d", str(PROJECT_ROOT), "--no-prefix" if args.quiet else "--no-colour"]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
@@ -129,6 +132,12 @@ def build_nlp(args: argparse.Namespace) -> int:
     return 0
 
 
+def adviser(args: argparse.Namespace) -> int:
+    from bot.console.accounts import add_command
+
+    return add_command(args, Settings.from_env().database_url)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="wayfinder", description=__doc__)
@@ -143,6 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build-nlp", help="build the spaCy pipeline from the catalogue")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=build_nlp)
+    p = sub.add_parser("adviser", help="adviser console accounts: `adviser add <username> --name ...`")
+    from bot.console.accounts import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(func=adviser)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SECRETS_FILE = PROJECT_ROOT / ".wayfinder.env"
 
 # Every setting, its default and what it is for. The README's table is checked against this.
-SETTINGS: Dict[str, tuple] = {
+SETTINGS: dict[str, tuple] = {
     "WAYFINDER_MODE": ("demo", "`demo` generates missing secrets; `production` refuses to start without them"),
     "WAYFINDER_HUB_URL": ("http://127.0.0.1:8000", "where the hub (widget, console, front door) listens"),
     "WAYFINDER_RASA_URL": ("http://127.0.0.1:5005", "where `rasa run` listens (hub only)"),
@@ -30,10 +30,16 @@ SETTINGS: Dict[str, tuple] = {
     "WAYFINDER_DATABASE_URL": ("sqlite:///var/hub.db", "the hub's store (SQLAlchemy URL)"),
     "WAYFINDER_PORTAL_DATABASE_URL": ("sqlite:///var/portal.db", "the demo portal's store"),
     "WAYFINDER_TRACKER_DB": ("var/tracker.db", "Rasa's SQLite tracker store file"),
-    "WAYFINDER_RASA_TIMEOUT": ("15", "seconds the hub waits for Rasa's answer"),
+    "WAYFINDER_RASA_TIMEOUT": ("10", "seconds the hub waits for Rasa's answer before apologising to the customer"),
+    "WAYFINDER_RATE_LIMIT": ("8/10seconds;30/minute", "messages one conversation may send (`;`-separated limits; over it: 429 / a notice)"),
     "WAYFINDER_SERVICE_API_TIMEOUT": ("5", "seconds actions wait for the service API"),
     "WAYFINDER_PORTAL_SLOW_SECONDS": ("10", "how long the portal's `slow` fault delays its API answers"),
     "WAYFINDER_CATALOGUE_DIR": ("data/services", "the service catalogue the actions read"),
+    "WAYFINDER_OPENING_HOURS": ("Mon-Fri 08:00-18:00", "when advisers take chats (`;`-separated, e.g. `Mon-Fri 08:00-18:00; Sat 09:00-12:00`, or `always`); outside them customers are offered a callback"),
+    "WAYFINDER_TIMEZONE": ("Europe/London", "time zone of the opening hours and of times in the adviser console"),
+    "WAYFINDER_ADVISER_IDLE_MINUTES": ("30", "an adviser's console session ends after this many minutes without activity"),
+    "WAYFINDER_HANDOVER_MINUTES": ("6", "minutes an adviser spends per customer, for the queue's wait estimate until there is enough history"),
+    "WAYFINDER_LOGIN_LIMIT": ("5/15minutes", "failed console sign-ins allowed per username (four times as many per address)"),
 }
 
 SECRET_NAMES = tuple(name for name, (default, _) in SETTINGS.items() if default is None)
@@ -43,9 +49,9 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message says which and what to do."""
 
 
-def read_env_file(path: Path) -> Dict[str, str]:
+def read_env_file(path: Path) -> dict[str, str]:
     """Parse a KEY=value file (blank lines and # comments ignored)."""
-    values: Dict[str, str] = {}
+    values: dict[str, str] = {}
     if not path.exists():
         return values
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -59,7 +65,7 @@ def read_env_file(path: Path) -> Dict[str, str]:
     return values
 
 
-def ensure_secrets(environ: Optional[Mapping[str, str]] = None, path: Path = SECRETS_FILE) -> Dict[str, str]:
+def ensure_secrets(environ: Mapping[str, str] | None = None, path: Path = SECRETS_FILE) -> dict[str, str]:
     """Return every secret: from the environment, else the local file, else (demo mode) new ones.
 
     New secrets are written to `path` (mode 0600, atomically) so that a restart keeps the
@@ -68,8 +74,8 @@ def ensure_secrets(environ: Optional[Mapping[str, str]] = None, path: Path = SEC
     environ = os.environ if environ is None else environ
     stored = read_env_file(path)
     mode = environ.get("WAYFINDER_MODE", "demo")
-    result: Dict[str, str] = {}
-    generated: Dict[str, str] = {}
+    result: dict[str, str] = {}
+    generated: dict[str, str] = {}
     for name in SECRET_NAMES:
         value = environ.get(name) or stored.get(name)
         if not value:
@@ -116,9 +122,10 @@ class Settings:
     data_dir: Path
     database_url: str
     rasa_timeout: float
+    rate_limit: str = SETTINGS["WAYFINDER_RATE_LIMIT"][0]
 
     @classmethod
-    def from_env(cls, environ: Optional[Mapping[str, str]] = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
 
         def get(name: str) -> str:
@@ -152,4 +159,5 @@ class Settings:
             data_dir=data_dir,
             database_url=database_url,
             rasa_timeout=timeout,
+            rate_limit=get("WAYFINDER_RATE_LIMIT"),
         )

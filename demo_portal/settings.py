@@ -32,6 +32,8 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "PORTAL_TOKEN": env.get("WAYFINDER_PORTAL_TOKEN") or None,
         "SECRET_KEY": env.get("WAYFINDER_PORTAL_SECRET_KEY") or None,
         "SLOW_SECONDS": float(env.get("WAYFINDER_PORTAL_SLOW_SECONDS", "10")),
+        # Where the chat widget comes from (every page embeds it; empty = no widget).
+        "HUB_URL": env.get("WAYFINDER_HUB_URL", "http://127.0.0.1:8000").rstrip("/"),
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
         "MAX_CONTENT_LENGTH": MAX_UPLOAD_REQUEST_BYTES,
         "API_MAX_BODY_BYTES": API_MAX_BODY_BYTES,

@@ -1,23 +1,26 @@
-"""The hub: customer front door, conversation router and (later) adviser console, as a Flask app."""
+"""The hub: customer front doors (Socket.IO, REST), conversation router, widget files and (later) adviser console."""
 
 from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask, jsonify
 
 from bot.config import ConfigError, Settings
 from bot.hub.ids import ConversationIds
+from bot.hub.limits import ConversationLimits
 from bot.hub.rasa_client import Assistant, RasaClient
 from bot.hub.router import ConversationRouter
+from bot.hub.socket import CustomerSockets
 from bot.hub.store import db
 
 MAX_BODY_BYTES = 64 * 1024
 
 
-def create_app(config: Optional[Mapping[str, Any]] = None, assistant: Optional[Assistant] = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
     """Build the hub. `config` overrides settings read from the environment; tests pass a fake assistant."""
     settings = Settings.from_env()
     app = Flask(__name__)
@@ -47,12 +50,25 @@ def create_app(config: Optional[Mapping[str, Any]] = None, assistant: Optional[A
             actions_url=settings.actions_url,
         )
     app.extensions["wayfinder.assistant"] = assistant
-    app.extensions["wayfinder.router"] = ConversationRouter(assistant, ConversationIds(app.config["SECRET_KEY"]))
+    limits = ConversationLimits(app, {"message": app.config.get("WAYFINDER_RATE_LIMIT") or settings.rate_limit})
+    router = ConversationRouter(assistant, ConversationIds(app.config["SECRET_KEY"]), limits)
+    app.extensions["wayfinder.router"] = router
+    origins = app.config.get("WAYFINDER_ALLOWED_ORIGINS") or settings.allowed_origins
+    app.extensions["wayfinder.sockets"] = CustomerSockets(app, router, origins)
 
-    from bot.hub import health, rest
+    from bot.hub import health, history, rest, static
 
     app.register_blueprint(health.bp)
     app.register_blueprint(rest.bp)
+    app.register_blueprint(history.bp)
+    app.register_blueprint(static.bp)
+    static.check_installed()
+
+    import bot.console
+    from bot.hub import handovers
+
+    app.register_blueprint(handovers.bp)  # POST /api/handovers, /api/callbacks (action server → hub)
+    bot.console.init_app(app)  # /console, /console/api/…, Socket.IO namespace /advisers
     _register_error_handlers(app)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
@@ -72,6 +88,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(413)
     def too_large(_):
         return jsonify({"error": {"code": "too_large", "message": f"body larger than {MAX_BODY_BYTES} bytes"}}), 413
+
+    @app.errorhandler(429)
+    def too_many(_):
+        return jsonify({"error": {"code": "rate_limited", "message": "too many requests; try again shortly"}}), 429
 
     @app.errorhandler(500)
     def server_error(_):

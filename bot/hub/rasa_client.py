@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Protocol
+from typing import Any, Protocol
+from urllib.parse import quote
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -15,16 +16,18 @@ class RasaUnavailable(Exception):
 class Assistant(Protocol):
     """What the hub needs from the assistant; tests pass a fake."""
 
-    def send(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]: ...
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
-    def health(self) -> Dict[str, Any]: ...
+    def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]: ...
+
+    def health(self) -> dict[str, Any]: ...
 
 
 class RasaClient:
     """Talks to `rasa run` over HTTP."""
 
-    def __init__(self, base_url: str, token: Optional[str] = None, timeout: float = 15.0,
-                 actions_url: Optional[str] = None) -> None:
+    def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0,
+                 actions_url: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.actions_url = actions_url.rstrip("/") if actions_url else None
         self.token = token
@@ -34,32 +37,44 @@ class RasaClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
-    def send(self, sender: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The bot's answers to a customer's message (Rasa's REST channel)."""
         payload = {"sender": sender, "message": text, "metadata": metadata or {}}
+        replies = self._post(f"{self.base_url}/webhooks/rest/webhook", payload)
+        if not isinstance(replies, list):
+            raise RasaUnavailable("Rasa answered JSON that is not a list")
+        return [r for r in replies if isinstance(r, dict)]
+
+    def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
+        """The bot's answers to an external event, e.g. `EXTERNAL_page_changed` (Rasa's HTTP API)."""
+        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/trigger_intent"
+        params = {"token": self.token} if self.token else None
+        body = self._post(url, {"name": intent, "entities": entities}, params)
+        messages = body.get("messages") if isinstance(body, dict) else None
+        if not isinstance(messages, list):
+            raise RasaUnavailable("Rasa answered the trigger without a list of messages")
+        return [m for m in messages if isinstance(m, dict)]
+
+    def _post(self, url: str, payload: dict[str, Any], params: dict[str, str] | None = None) -> Any:
         try:
-            response = self.session.post(
-                f"{self.base_url}/webhooks/rest/webhook", json=payload, timeout=self.timeout
-            )
+            response = self.session.post(url, json=payload, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
             raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered {response.status_code}")
         try:
-            replies = response.json()
+            return response.json()
         except ValueError as exc:
             raise RasaUnavailable("Rasa answered without JSON") from exc
-        if not isinstance(replies, list):
-            raise RasaUnavailable("Rasa answered JSON that is not a list")
-        return [r for r in replies if isinstance(r, dict)]
 
-    def _probe(self, url: str, params: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    def _probe(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         try:
             response = self.session.get(url, params=params, timeout=3)
         except requests.RequestException as exc:
             return {"ok": False, "error": type(exc).__name__}
         return {"ok": response.status_code == 200, "status_code": response.status_code}
 
-    def health(self) -> Dict[str, Any]:
+    def health(self) -> dict[str, Any]:
         params = {"token": self.token} if self.token else None
         state = {"rasa": self._probe(f"{self.base_url}/status", params)}
         if self.actions_url:

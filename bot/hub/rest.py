@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
+from bot.hub.limits import RateLimited
 from bot.hub.router import BadMessage
+from bot.hub.store import db
 
 bp = Blueprint("rest", __name__)
 
@@ -25,6 +27,11 @@ def webhook():
     try:
         conversation = router.resume_or_start(sender)
         reply = router.customer_message(conversation, body.get("message"), body.get("metadata"))
+    except RateLimited as exc:
+        response, status = error(429, "rate_limited", f"too many messages; try again in {exc.retry_after} s")
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response, status
     except BadMessage as exc:
-        return error(400, "invalid_message", str(exc))
+        db.session.rollback()
+        return error(400, exc.code, str(exc))
     return jsonify([{"recipient_id": reply.conversation_id, **m} for m in reply.messages])

@@ -1,13 +1,15 @@
-"""Routes a customer's message: redact, store, and let the bot (or, after a handover, nobody) answer."""
+"""Routes a customer's message or page view: limit, redact, store, and let the bot (or an adviser) answer."""
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from bot.hub.ids import ConversationIds
+from bot.hub.limits import ConversationLimits
 from bot.hub.rasa_client import Assistant, RasaUnavailable
 from bot.hub.redact import redact
 from bot.hub.store import Conversation, Message, db
@@ -20,12 +22,27 @@ ASSISTANT_UNAVAILABLE = (
     "Please try again in a minute, or call Riverside Council on 0300 123 4567 "
     "(Monday to Friday, 8am to 6pm)."
 )
+REDACTED_NOTICE = (
+    "For your safety I've removed a card number, security code or password from your message. "
+    "Please don't share them in this chat: we will never ask for them here."
+)
+PAGE_CHANGED_INTENT = "EXTERNAL_page_changed"
+# What a bot message may carry on to the customer (Rasa's REST channel output).
+BOT_MESSAGE_KEYS = ("text", "buttons", "custom", "image")
 _ERROR_CODE = re.compile(r"^[A-Z][A-Z0-9_]{1,79}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RECENT = 50  # how far back to look for a repeated message or the offered buttons
+
+Listener = Callable[[Conversation, Message], None]
 
 
 class BadMessage(ValueError):
     """The customer's message or its metadata cannot be accepted; the text says why."""
+
+    def __init__(self, message: str, code: str = "invalid_message") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def clean_text(value: Any) -> str:
@@ -33,19 +50,23 @@ def clean_text(value: Any) -> str:
         raise BadMessage("message must be a string")
     text = _CONTROL.sub("", value).strip()
     if not text:
-        raise BadMessage("message is empty")
+        raise BadMessage("message is empty", code="empty_message")
     if len(text) > MAX_MESSAGE_CHARS:
-        raise BadMessage(f"message is longer than {MAX_MESSAGE_CHARS} characters")
+        raise BadMessage(
+            f"That message is longer than {MAX_MESSAGE_CHARS:,} characters. "
+            "Please shorten it or send it in parts.",
+            code="message_too_long",
+        )
     return text
 
 
-def clean_metadata(value: Any) -> Dict[str, str]:
+def clean_metadata(value: Any) -> dict[str, str]:
     """Keep only what the bot uses from the page: its path and the error code it shows."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         raise BadMessage("metadata must be an object")
-    metadata: Dict[str, str] = {}
+    metadata: dict[str, str] = {}
     page = value.get("page")
     if page is not None:
         if not isinstance(page, str) or len(page) > 500:
@@ -59,22 +80,44 @@ def clean_metadata(value: Any) -> Dict[str, str]:
     return metadata
 
 
+def clean_client_id(value: Any) -> str | None:
+    """The widget's own id for a message it may send twice (after a reconnect); None if unusable."""
+    return value if isinstance(value, str) and _CLIENT_ID.match(value) else None
+
+
+def rest_shape(message: Message) -> dict[str, Any]:
+    """A stored bot, adviser or system message as Rasa's REST channel shows it."""
+    shown = {k: v for k, v in (message.data or {}).items() if k in BOT_MESSAGE_KEYS}
+    if message.text is not None:
+        shown = {"text": message.text, **shown}
+    return shown
+
+
 @dataclass
 class Reply:
     """What the customer sees from one turn."""
 
     conversation_id: str
-    messages: List[Dict[str, Any]]
+    messages: list[dict[str, Any]]
+    stored: list[Message] = field(default_factory=list)  # the same messages as stored
+    customer: Message | None = None  # the customer's message as kept (redacted)
 
 
 class ConversationRouter:
-    """Owns conversation ids and the path customer → store → assistant → store → customer."""
+    """Owns conversation ids and the path customer → store → assistant (or adviser) → store → customer.
 
-    def __init__(self, assistant: Assistant, ids: ConversationIds) -> None:
+    Every message stored is passed to the listeners (the socket sends it to the customer's
+    browser; the adviser console can follow conversations the same way).
+    """
+
+    def __init__(self, assistant: Assistant, ids: ConversationIds,
+                 limits: ConversationLimits | None = None) -> None:
         self.assistant = assistant
         self.ids = ids
+        self.limits = limits
+        self.listeners: list[Listener] = []
 
-    def resume_or_start(self, candidate: Optional[str], channel: str = "rest") -> Conversation:
+    def resume_or_start(self, candidate: str | None, channel: str = "rest") -> Conversation:
         """The conversation for an id the hub issued; a new one for anything else."""
         conversation_id = self.ids.verify(candidate)
         if conversation_id:
@@ -88,31 +131,128 @@ class ConversationRouter:
         db.session.commit()
         return conversation
 
-    def customer_message(self, conversation: Conversation, text: Any, metadata: Any = None) -> Reply:
-        text = redact(clean_text(text))
+    def customer_message(self, conversation: Conversation, text: Any, metadata: Any = None,
+                         client_id: Any = None) -> Reply:
+        """Store the customer's message (redacted) and answer it: the bot, or nobody while an adviser has it."""
+        if self.limits:
+            self.limits.hit("message", conversation.id)
+        original = clean_text(text)
+        text = redact(original)
         metadata = clean_metadata(metadata)
+        client_id = clean_client_id(client_id)
+        recent = self._recent(conversation)
+        if client_id:
+            for earlier in recent:
+                if earlier.sender == "customer" and (earlier.data or {}).get("client_id") == client_id:
+                    return Reply(conversation.id, [], customer=earlier)  # already handled: a resend
+        data: dict[str, Any] = dict(metadata)
+        if client_id:
+            data["client_id"] = client_id
+        title = _offered_title(recent, text)
+        if title:
+            data["title"] = title
         if "page" in metadata:
             conversation.last_page = metadata["page"]
             conversation.last_error_code = metadata.get("error_code")
-        db.session.add(Message(conversation=conversation, sender="customer", text=text, data=metadata))
+        customer = Message(conversation=conversation, sender="customer", text=text, data=data)
+        db.session.add(customer)
         db.session.commit()
-        if conversation.handled_by != "bot":
+        self._publish(conversation, [customer])
+        outgoing: list[Message] = []
+        if text != original:
+            outgoing.append(self._system(conversation, REDACTED_NOTICE, "redacted"))
+            db.session.commit()
+            self._publish(conversation, outgoing)
+        if conversation.handled_by == "bot":
+            outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata))
+        return Reply(conversation.id, [rest_shape(m) for m in outgoing], outgoing, customer)
+
+    def page_view(self, conversation: Conversation, page: Any, error_code: Any = None) -> Reply:
+        """Remember where the customer is; during a step-through, tell the bot (`EXTERNAL_page_changed`)."""
+        metadata = clean_metadata({"page": page, "error_code": error_code})
+        if not metadata.get("page"):
+            raise BadMessage("page_view needs the page's path", code="invalid_page")
+        if self.limits:
+            self.limits.hit("page_view", conversation.id)
+        following = conversation.handled_by == "bot" and self.step_through_in_progress(conversation)
+        conversation.last_page = metadata["page"]
+        conversation.last_error_code = metadata.get("error_code")
+        viewed = Message(conversation=conversation, sender="page", text=None, data=metadata)
+        db.session.add(viewed)
+        db.session.commit()
+        self._publish(conversation, [viewed])  # the adviser console follows the page live
+        if not following:
             return Reply(conversation.id, [])
+        outgoing = self._ask_bot(
+            conversation, lambda: self.assistant.trigger_intent(conversation.id, PAGE_CHANGED_INTENT, metadata)
+        )
+        return Reply(conversation.id, [rest_shape(m) for m in outgoing], outgoing)
+
+    def deliver(self, conversation: Conversation, sender: str, text: str | None,
+                data: dict[str, Any] | None = None) -> Message:
+        """Store a message to the customer from an adviser or the system, and pass it on."""
+        message = Message(conversation=conversation, sender=sender,
+                          text=redact(text) if text else text, data=data or {})
+        db.session.add(message)
+        db.session.commit()
+        self._publish(conversation, [message])
+        return message
+
+    def step_through_in_progress(self, conversation: Conversation) -> bool:
+        """True when the latest bot message with a custom payload pointed at a step (`highlight` or `step`)."""
+        for message in self._recent(conversation, sender="bot"):
+            custom = (message.data or {}).get("custom")
+            if isinstance(custom, dict):
+                return bool(custom.get("highlight") or custom.get("step"))
+        return False
+
+    def _ask_bot(self, conversation: Conversation, ask: Callable[[], list[dict[str, Any]]]) -> list[Message]:
+        """Store and pass on what the bot answers, or an honest apology when it cannot answer."""
+        outgoing: list[Message] = []
         try:
-            answers = self.assistant.send(conversation.id, text, metadata)
+            answers = ask()
         except RasaUnavailable as exc:
             logger.warning("assistant unavailable for %s: %s", conversation.id[:8], exc)
-            db.session.add(Message(conversation=conversation, sender="system", text=ASSISTANT_UNAVAILABLE,
-                                   data={"error": "assistant_unavailable"}))
-            db.session.commit()
-            return Reply(conversation.id, [{"text": ASSISTANT_UNAVAILABLE, "custom": {"error": "assistant_unavailable"}}])
-        out: List[Dict[str, Any]] = []
-        for answer in answers:
-            shown = {k: answer[k] for k in ("text", "buttons", "custom", "image") if k in answer}
-            if "text" in shown:
-                shown["text"] = redact(str(shown["text"]))
-            out.append(shown)
-            db.session.add(Message(conversation=conversation, sender="bot", text=shown.get("text"),
-                                   data={k: v for k, v in shown.items() if k != "text"}))
+            outgoing.append(self._system(conversation, ASSISTANT_UNAVAILABLE, "assistant_unavailable"))
+        else:
+            for answer in answers:
+                shown = {k: answer[k] for k in BOT_MESSAGE_KEYS if k in answer}
+                if "text" in shown:
+                    shown["text"] = redact(str(shown["text"]))
+                message = Message(conversation=conversation, sender="bot", text=shown.pop("text", None), data=shown)
+                db.session.add(message)
+                outgoing.append(message)
         db.session.commit()
-        return Reply(conversation.id, out)
+        self._publish(conversation, outgoing)
+        return outgoing
+
+    def _system(self, conversation: Conversation, text: str, notice: str) -> Message:
+        message = Message(conversation=conversation, sender="system", text=text, data={"custom": {"notice": notice}})
+        db.session.add(message)
+        return message
+
+    def _recent(self, conversation: Conversation, sender: str | None = None) -> list[Message]:
+        query = Message.query.filter_by(conversation_id=conversation.id)
+        if sender:
+            query = query.filter_by(sender=sender)
+        return query.order_by(Message.id.desc()).limit(_RECENT).all()
+
+    def _publish(self, conversation: Conversation, messages: list[Message]) -> None:
+        for message in messages:
+            for listener in self.listeners:
+                try:
+                    listener(conversation, message)
+                except Exception:  # one failing listener must not lose the customer's turn
+                    logger.exception("listener failed for %s", conversation.id[:8])
+
+
+def _offered_title(recent: list[Message], text: str) -> str | None:
+    """The button title when `text` is the payload of a button in the bot's latest turn."""
+    for message in recent:
+        if message.sender == "customer":
+            return None
+        for button in (message.data or {}).get("buttons") or []:
+            if isinstance(button, dict) and button.get("payload") == text:
+                title = button.get("title")
+                return str(title)[:200] if title else None
+    return None

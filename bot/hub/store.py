@@ -57,7 +57,7 @@ class Message(db.Model):
         db.String(80), db.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False, index=True
     )
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
-    sender = db.Column(db.String(20), nullable=False)  # customer | bot | adviser | system
+    sender = db.Column(db.String(20), nullable=False)  # customer | bot | adviser | system | page (a page view)
     text = db.Column(db.Text)
     data = db.Column(db.JSON)  # buttons, custom payloads, page metadata
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -61,3 +62,85 @@ def test_unreachable_api_raises_service_api_error():
 
     with pytest.raises(ServiceApiError, match="could not be reached"):
         asyncio.run(go())
+
+
+# --- identity check and transactions -------------------------------------------------------
+
+IDENTITY = "/api/identity/check"
+TRANSACTIONS = "/api/services/pay_council_tax/transactions"
+
+
+def call(routes, method, *args, timeout=2.0):
+    with ScriptedServer(routes) as server:
+        async def go():
+            api = HttpServiceApi(server.url, timeout=timeout)
+            try:
+                return await getattr(api, method)(*args)
+            finally:
+                await api.close()
+        return asyncio.run(go()), server.requests
+
+
+def test_identity_verified_gives_the_name_and_token():
+    result, requests = call({IDENTITY: json_answer(200, {"verified": True, "name": "Alex Morgan",
+                                                         "identity_token": "t0k"})},
+                            "identity_check", "10000001", "RV1 1AA")
+    assert result.verified and result.name == "Alex Morgan" and result.token == "t0k"
+    method, path, body = requests[0]
+    assert method == "POST" and path == IDENTITY
+    assert json.loads(body) == {"account_reference": "10000001", "postcode": "RV1 1AA"}
+    assert "t0k" not in repr(result)
+
+
+def test_identity_not_matched_is_an_answer_not_an_error():
+    result, _ = call({IDENTITY: json_answer(200, {"verified": False})}, "identity_check", "10000009", "RV1 1AA")
+    assert not result.verified
+
+
+@pytest.mark.parametrize(
+    "route, expected",
+    [
+        (json_answer(400, {"error": {"code": "CT_REFERENCE_FORMAT", "message": "8 digits"}}), "400"),
+        (json_answer(503, {"error": {"code": "SERVICE_UNAVAILABLE", "message": "down"}}), "503"),
+        (json_answer(200, {"verified": True}), "no token"),
+        (json_answer(200, {"verified": "maybe"}), "without a yes or no"),
+        (slow_answer(1.5, 200, {"verified": False}), "did not answer"),
+    ],
+)
+def test_identity_failures_raise_service_api_error(route, expected):
+    with pytest.raises(ServiceApiError, match=expected):
+        call({IDENTITY: route}, "identity_check", "10000001", "RV1 1AA", timeout=0.5)
+
+
+def test_a_transaction_returns_its_reference_and_sends_json():
+    result, requests = call({TRANSACTIONS: json_answer(201, {"reference": "CT-7F3K9Q2M", "service": "pay_council_tax",
+                                                             "summary": "Paid £1,245.60"})},
+                            "create_transaction", "pay_council_tax", "t0k", {"amount": "50.00"})
+    assert result.reference == "CT-7F3K9Q2M" and result.summary == "Paid £1,245.60"
+    assert json.loads(requests[0][2]) == {"identity_token": "t0k", "details": {"amount": "50.00"}}
+
+
+@pytest.mark.parametrize(
+    "status, code, customer_side",
+    [(400, "AMOUNT_TOO_HIGH", True), (409, "NO_SAVED_CARD", True), (401, "IDENTITY_TOKEN_EXPIRED", False),
+     (404, "UNKNOWN_SERVICE", False), (500, "SERVICE_ERROR", False), (503, "SERVICE_UNAVAILABLE", False)],
+)
+def test_transaction_errors_keep_status_code_and_message(status, code, customer_side):
+    route = json_answer(status, {"error": {"code": code, "message": "the reason", "field": None}})
+    with pytest.raises(ServiceApiError) as caught:
+        call({TRANSACTIONS: route}, "create_transaction", "pay_council_tax", "t0k", {})
+    assert caught.value.status == status and caught.value.code == code and caught.value.detail == "the reason"
+    assert caught.value.is_customer_side is customer_side
+
+
+def test_a_transaction_that_times_out_says_so():
+    with pytest.raises(ServiceApiError) as caught:
+        call({TRANSACTIONS: slow_answer(1.5, 201, {"reference": "CT-1"})}, "create_transaction",
+             "pay_council_tax", "t0k", {}, timeout=0.5)
+    assert caught.value.timed_out
+
+
+def test_a_2xx_without_a_reference_is_an_error():
+    with pytest.raises(ServiceApiError, match="without a reference"):
+        call({TRANSACTIONS: json_answer(201, {"service": "pay_council_tax"})}, "create_transaction",
+             "pay_council_tax", "t0k", {})

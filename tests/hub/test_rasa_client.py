@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.hub.rasa_client import RasaClient, RasaUnavailable
@@ -30,9 +32,8 @@ def test_send_posts_rasas_rest_shape_and_returns_the_messages():
     ],
 )
 def test_failures_raise_rasa_unavailable(route, expected):
-    with ScriptedServer({WEBHOOK: route}) as server:
-        with pytest.raises(RasaUnavailable, match=expected):
-            RasaClient(server.url, timeout=0.5).send("c1", "hi")
+    with ScriptedServer({WEBHOOK: route}) as server, pytest.raises(RasaUnavailable, match=expected):
+        RasaClient(server.url, timeout=0.5).send("c1", "hi")
 
 
 def test_health_uses_the_token_and_reports_each_part():
@@ -47,3 +48,31 @@ def test_health_uses_the_token_and_reports_each_part():
 def test_health_when_nothing_listens():
     health = RasaClient("http://127.0.0.1:9", actions_url="http://127.0.0.1:9").health()
     assert health["rasa"]["ok"] is False and health["actions"]["ok"] is False
+
+
+def test_trigger_intent_posts_the_external_event_with_the_token_and_returns_the_messages():
+    path = "/conversations/abc.def/trigger_intent"
+    answer = {"tracker": {"sender_id": "abc.def"}, "messages": [{"recipient_id": "abc.def", "text": "Next step"}]}
+    with ScriptedServer({path: json_answer(200, answer)}) as server:
+        replies = RasaClient(server.url, token="t0ken", timeout=2).trigger_intent(
+            "abc.def", "EXTERNAL_page_changed", {"page": "/bins/missed/postcode"}
+        )
+        method, full_path, body = server.requests[0]
+    assert replies == [{"recipient_id": "abc.def", "text": "Next step"}]
+    assert method == "POST" and full_path == f"{path}?token=t0ken"
+    assert json.loads(body) == {"name": "EXTERNAL_page_changed", "entities": {"page": "/bins/missed/postcode"}}
+
+
+@pytest.mark.parametrize(
+    "route, expected",
+    [
+        (json_answer(404, {"message": "no such intent"}), "answered 404"),
+        (json_answer(500, {"message": "boom"}), "answered 500"),
+        (json_answer(200, {"tracker": {}}), "without a list of messages"),
+        (slow_answer(1.5, 200, {"messages": []}), "could not be reached"),
+    ],
+)
+def test_trigger_intent_failures_raise_rasa_unavailable(route, expected):
+    with ScriptedServer({"/conversations/c1/trigger_intent": route}) as server, \
+            pytest.raises(RasaUnavailable, match=expected):
+        RasaClient(server.url, timeout=0.5).trigger_intent("c1", "EXTERNAL_page_changed", {"page": "/"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.hub.store import Conversation, Message, db
+from tests.hub.conftest import make_app
 
 
 def send(client, message, sender=None, metadata=None):
@@ -122,3 +123,29 @@ def test_unknown_routes_answer_json_404(client):
     response = client.get("/nope")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_customer_is_told_when_something_was_removed(client):
+    replies = send(client, "my card is 4242 4242 4242 4242").get_json()
+    assert replies[0]["custom"] == {"notice": "redacted"} and "don't share" in replies[0]["text"]
+    assert [r["text"] for r in replies[1:]] == ["you said: my card is [card number removed]", "pick one"]
+
+
+def test_a_long_message_is_refused_with_a_clear_reason(client):
+    response = send(client, "x" * 2001)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "message_too_long"
+    assert "2,000 characters" in response.get_json()["error"]["message"]
+
+
+def test_rest_conversations_are_rate_limited_with_429_and_retry_after(tmp_path, assistant):
+    app = make_app(tmp_path, assistant, WAYFINDER_RATE_LIMIT="2/minute")
+    client = app.test_client()
+    sender = send(client, "one").get_json()[0]["recipient_id"]
+    assert send(client, "two", sender=sender).status_code == 200
+    refused = send(client, "three", sender=sender)
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert [s["text"] for s in assistant.sent] == ["one", "two"]
+    assert send(client, "a new conversation").status_code == 200

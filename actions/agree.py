@@ -1,0 +1,74 @@
+"""`action_agree_problem`: sum up goal, difficulty and plan in one message and ask if it is right (P6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import CatalogueAction
+from actions.conversation import latest_intent, lower_first, words_for_problem
+from bot.catalogue.models import Problem, normalise_phrase
+
+
+def _plain(phrase: str) -> str:
+    return normalise_phrase(phrase).replace("\u2019", "").replace("'", "")
+
+
+def familiarity_from_answer(intent: str) -> str | None:
+    """The answer to "Have you used our online services before?": yes means familiar."""
+    return {"affirm": "familiar", "express_experienced_user": "familiar",
+            "deny": "new", "express_new_user": "new"}.get(intent)
+
+
+class ActionRecordFamiliarity(Action):
+    """Keeps a typed yes / no to the familiarity question in `familiarity` (P4)."""
+
+    def name(self) -> str:
+        return "action_record_familiarity"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        familiarity = familiarity_from_answer(latest_intent(tracker))
+        return [SlotSet("familiarity", familiarity)] if familiarity else []
+
+
+class ActionAgreeProblem(CatalogueAction, Action):
+    """Says back what the customer wants, what went wrong and where, and the plan; asks for a yes."""
+
+    def name(self) -> str:
+        return "action_agree_problem"
+
+    @staticmethod
+    def problem_words(tracker: Tracker, problem: Problem) -> str:
+        """The customer's own words for the problem when they are one of its phrases, else its first phrase."""
+        said = words_for_problem(tracker, problem.id)
+        known = {_plain(p) for p in problem.phrases}
+        if said and _plain(said) in known:
+            return said
+        return problem.phrases[0] if problem.phrases else problem.id.replace("_", " ")
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        service = self.catalogue.get(tracker.get_slot("service") or "")
+        if service is None:
+            dispatcher.utter_message(response="utter_ask_service")
+            return []
+        problem = service.problem(tracker.get_slot("problem") or "")
+        goal = lower_first(service.name)
+        if problem is None:
+            dispatcher.utter_message(response="utter_agree_goal", goal=goal)
+            return []
+        step = service.step_for_problem(problem.id)
+        words = self.problem_words(tracker, problem)
+        dispatcher.utter_message(
+            response="utter_agree_problem",
+            goal=goal,
+            problem_words=words,
+            step_title=step.title if step else service.name,
+        )
+        return []

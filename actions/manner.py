@@ -1,0 +1,46 @@
+"""Manner and repair (P9): frustration acknowledged, misunderstandings owned, an adviser offered when it helps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import count_intent, trailing_intents
+from actions.steps import ADVISER_OFFERED, WAITING, outcome
+
+FRUSTRATION_BEFORE_ADVISER = 2
+FALLBACKS_BEFORE_ADVISER = 2
+
+
+class ActionAcknowledgeFrustration(Action):
+    """Empathy first; the second time the customer is frustrated, an adviser is offered."""
+
+    def name(self) -> str:
+        return "action_acknowledge_frustration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if count_intent(tracker, "express_frustration") >= FRUSTRATION_BEFORE_ADVISER and not tracker.get_slot("handover"):
+            dispatcher.utter_message(response="utter_frustration_offer_adviser")
+            return [outcome(ADVISER_OFFERED)]
+        dispatcher.utter_message(response="utter_frustration_empathy")
+        return [outcome(WAITING)]
+
+
+class ActionHandleFallback(Action):
+    """"I didn't follow" with what we can help with; two in a row, an adviser is offered."""
+
+    def name(self) -> str:
+        return "action_handle_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        if trailing_intents(tracker, "nlu_fallback") >= FALLBACKS_BEFORE_ADVISER and not tracker.get_slot("handover"):
+            dispatcher.utter_message(response="utter_default_offer_adviser")
+            return [outcome(ADVISER_OFFERED)]
+        dispatcher.utter_message(response="utter_default")
+        return [outcome(WAITING)]

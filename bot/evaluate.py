@@ -1,0 +1,330 @@
+"""`make evaluate`: 5-fold NLU cross-validation and the test stories, reported in reports/.
+
+    .venv/bin/python -m bot.evaluate [--folds 5] [--skip-stories] [--skip-nlu]
+
+Cross-validation trains the NLU pipeline of config.yml (FallbackClassifier left out, so raw
+confidences are seen) on 4/5 of data/nlu and parses the other 1/5, five times. From those
+predictions it writes:
+  reports/nlu/intent_report.json        per-intent precision, recall, F1 (and macro / weighted)
+  reports/nlu/intent_confusion_matrix.png
+  reports/nlu/entity_report.json        per-entity precision, recall, F1 (entity type and value)
+  reports/nlu/errors.json               every wrong intent or entity, with the text
+  reports/nlu/fallback_thresholds.json  the FallbackClassifier thresholds the predictions support
+and runs the test stories (tests/stories) against the trained model into reports/stories/.
+reports/summary.md has the headline figures and the targets (intent macro-F1 >= 0.95,
+entity F1 >= 0.90).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import PROJECT_ROOT
+
+logger = logging.getLogger("wayfinder.evaluate")
+REPORTS = PROJECT_ROOT / "reports"
+TARGET_INTENT_MACRO_F1 = 0.95
+TARGET_ENTITY_F1 = 0.90
+# Entities the NLU must find in what customers type (page / error_code from the widget are metadata).
+ENTITIES = ("service", "problem", "familiarity", "error_code", "account_reference", "postcode")
+RASA_ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def rasa_bin() -> str:
+    return str(Path(sys.executable).with_name("rasa"))
+
+
+def config_without_fallback(target: Path) -> Path:
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    config["pipeline"] = [c for c in config["pipeline"] if c.get("name") != "FallbackClassifier"]
+    config.pop("policies", None)
+    target.write_text(yaml.safe_dump(config, sort_keys=False))
+    return target
+
+
+def folds(n: int, seed: int = 7):
+    """Stratified folds of data/nlu (regexes, lookups and synonyms go with every fold)."""
+    import numpy as np
+    from rasa.nlu.test import generate_folds
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    np.random.seed(seed)
+    return list(generate_folds(n, load_data(str(PROJECT_ROOT / "data" / "nlu"))))
+
+
+def gold_entities(example) -> list[tuple[str, str]]:
+    return [(e["entity"], str(e.get("value"))) for e in example.get("entities") or [] if e["entity"] in ENTITIES]
+
+
+def predicted_entities(parse: dict[str, Any]) -> list[tuple[str, str]]:
+    """(type, value) the assistant would use: familiarity spans read as new / familiar like the actions do."""
+    from actions.familiarity import VALUES, familiarity_from_words
+
+    found = []
+    for e in parse.get("entities") or []:
+        if e.get("entity") not in ENTITIES:
+            continue
+        value = str(e.get("value"))
+        if e["entity"] == "familiarity" and value not in VALUES:
+            value = familiarity_from_words(value) or value
+        found.append((e["entity"], value))
+    return found
+
+
+def normalise(entity: tuple[str, str]) -> tuple[str, str]:
+    kind, value = entity
+    if kind in ("postcode", "account_reference", "error_code"):
+        value = "".join(value.split()).upper()
+    return kind, value
+
+
+def train_and_parse(train, test, workdir: Path, config: Path) -> list[dict[str, Any]]:
+    """Train the NLU on one fold and parse its held-out messages; full intent rankings kept."""
+    from rasa.core.agent import Agent
+    from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
+
+    data = workdir / "train.yml"
+    data.write_text(RasaYAMLWriter().dumps(train))
+    subprocess.run(
+        [rasa_bin(), "train", "nlu", "--config", str(config), "--nlu", str(data), "--out", str(workdir),
+         "--fixed-model-name", "nlu"],
+        cwd=PROJECT_ROOT, env=RASA_ENV, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    agent = Agent.load(str(workdir / "nlu.tar.gz"))
+
+    async def parse_all():
+        results = []
+        for example in test.intent_examples:
+            parse = await agent.parse_message(example.get("text"))
+            ranking = parse.get("intent_ranking") or [parse.get("intent") or {}]
+            results.append({
+                "text": example.get("text"),
+                "intent": example.get("intent"),
+                "predicted": (parse.get("intent") or {}).get("name"),
+                "confidence": float((parse.get("intent") or {}).get("confidence") or 0.0),
+                "second": float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0,
+                "entities": [list(normalise(e)) for e in gold_entities(example)],
+                "predicted_entities": [list(normalise(e)) for e in predicted_entities(parse)],
+            })
+        return results
+
+    return asyncio.run(parse_all())
+
+
+def intent_report(results: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    from sklearn.metrics import classification_report
+
+    gold = [r["intent"] for r in results]
+    predicted = [r["predicted"] for r in results]
+    report = classification_report(gold, predicted, output_dict=True, zero_division=0)
+    (out / "intent_report.json").write_text(json.dumps(report, indent=2))
+    confusion_png(gold, predicted, out / "intent_confusion_matrix.png")
+    return report
+
+
+def confusion_png(gold: list[str], predicted: list[str], target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import confusion_matrix
+
+    labels = sorted(set(gold) | set(predicted))
+    matrix = confusion_matrix(gold, predicted, labels=labels)
+    fig, ax = plt.subplots(figsize=(12, 10))
+    ax.imshow(matrix, cmap="Blues")
+    ax.set_xticks(range(len(labels)), labels, rotation=70, ha="right", fontsize=8)
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            if matrix[i, j]:
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if matrix[i, j] > matrix.max() / 2 else "black")
+    ax.set_title("Intent confusion matrix (5-fold cross-validation)")
+    fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+
+
+def entity_report(results: list[dict[str, Any]], out: Path) -> dict[str, Any]:
+    """Precision / recall / F1 of (entity type, value) pairs per message, per type and micro overall."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for r in results:
+        gold, predicted = Counter(map(tuple, r["entities"])), Counter(map(tuple, r["predicted_entities"]))
+        for kind, value in gold | predicted:
+            hit = min(gold[(kind, value)], predicted[(kind, value)])
+            counts[kind]["tp"] += hit
+            counts[kind]["fn"] += gold[(kind, value)] - hit
+            counts[kind]["fp"] += predicted[(kind, value)] - hit
+    report: dict[str, Any] = {}
+    total = Counter()
+    for kind in ENTITIES:
+        total.update(counts[kind])
+        report[kind] = scores(counts[kind])
+    report["micro avg"] = scores(total)
+    (out / "entity_report.json").write_text(json.dumps(report, indent=2))
+    return report
+
+
+def scores(c: Counter) -> dict[str, float]:
+    precision = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    recall = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1-score": round(f1, 4),
+            "support": c["tp"] + c["fn"]}
+
+
+def choose_thresholds(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The FallbackClassifier settings that make fewest mistakes on the held-out predictions.
+
+    A correct prediction sent to the fallback costs one ("sorry, say it another way"); a wrong
+    one let through costs two (the conversation goes the wrong way). `threshold` first, then
+    `ambiguity_threshold` (top-two gap) with it.
+    """
+    grid = [round(0.05 * i, 2) for i in range(20)]
+
+    def cost(threshold: float, ambiguity: float) -> tuple[int, int, int]:
+        lost = caught = missed = 0
+        for r in results:
+            falls_back = r["confidence"] < threshold or (r["confidence"] - r["second"]) < ambiguity
+            correct = r["predicted"] == r["intent"]
+            lost += falls_back and correct
+            caught += falls_back and not correct
+            missed += not falls_back and not correct
+        return lost + 2 * missed, lost, caught
+
+    threshold = min(grid, key=lambda t: (cost(t, 0.0)[0], -t))
+    ambiguity = min([g for g in grid if g <= 0.5], key=lambda a: (cost(threshold, a)[0], -a))
+    total, lost, caught = cost(threshold, ambiguity)
+    errors = sum(r["predicted"] != r["intent"] for r in results)
+    return {"threshold": threshold, "ambiguity_threshold": ambiguity, "correct_sent_to_fallback": lost,
+            "errors_caught": caught, "errors": errors, "messages": len(results), "cost": total,
+            "table": [{"threshold": t, "cost": cost(t, 0.0)[0], "correct_lost": cost(t, 0.0)[1],
+                       "errors_caught": cost(t, 0.0)[2]} for t in grid]}
+
+
+def configured_thresholds() -> dict[str, float]:
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    fallback = next((c for c in config["pipeline"] if c.get("name") == "FallbackClassifier"), {})
+    return {"threshold": fallback.get("threshold"), "ambiguity_threshold": fallback.get("ambiguity_threshold")}
+
+
+def cross_validate(n: int, out: Path) -> dict[str, Any]:
+    from bot.build import ensure_spacy_pipeline
+
+    ensure_spacy_pipeline()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    results: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="wayfinder-cv-") as tmp:
+        config = config_without_fallback(Path(tmp) / "config.yml")
+        for i, (train, test) in enumerate(folds(n), start=1):
+            logger.info("fold %d of %d: training on %d, testing on %d", i, n, len(train.intent_examples),
+                        len(test.intent_examples))
+            workdir = Path(tmp) / f"fold{i}"
+            workdir.mkdir()
+            results += train_and_parse(train, test, workdir, config)
+    intents = intent_report(results, out)
+    entities = entity_report(results, out)
+    errors = [r for r in results if r["predicted"] != r["intent"]
+              or sorted(map(tuple, r["entities"])) != sorted(map(tuple, r["predicted_entities"]))]
+    (out / "errors.json").write_text(json.dumps(errors, indent=2, ensure_ascii=False))
+    thresholds = choose_thresholds(results)
+    (out / "fallback_thresholds.json").write_text(json.dumps(thresholds, indent=2))
+    return {"intents": intents, "entities": entities, "thresholds": thresholds, "messages": len(results),
+            "minutes": (time.monotonic() - started) / 60}
+
+
+def test_stories(out: Path) -> dict[str, Any]:
+    from bot.build import ensure_model
+
+    model = ensure_model()
+    out.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [rasa_bin(), "test", "core", "--model", str(model), "--stories", "tests/stories",
+         "--out", str(out), "--fail-on-prediction-errors"],
+        cwd=PROJECT_ROOT, env=RASA_ENV, capture_output=True, text=True, check=False,
+    )
+    (out / "rasa_test.log").write_text(result.stdout + result.stderr)
+    report = out / "story_report.json"
+    stories = json.loads(report.read_text()) if report.exists() else {}
+    return {"passed": result.returncode == 0, "report": stories}
+
+
+def summary(cv: dict[str, Any] | None, stories: dict[str, Any] | None) -> str:
+    lines = ["# Wayfinder evaluation", ""]
+    if cv:
+        macro = cv["intents"]["macro avg"]["f1-score"]
+        entity = cv["entities"]["micro avg"]["f1-score"]
+        lines += [
+            f"5-fold NLU cross-validation on {cv['messages']} messages ({cv['minutes']:.0f} min).", "",
+            "| measure | result | target |", "|---|---|---|",
+            f"| intent macro-F1 | {macro:.3f} | >= {TARGET_INTENT_MACRO_F1} {'met' if macro >= TARGET_INTENT_MACRO_F1 else 'NOT met'} |",
+            f"| intent accuracy | {cv['intents']['accuracy']:.3f} | |",
+            f"| entity F1 (type and value) | {entity:.3f} | >= {TARGET_ENTITY_F1} {'met' if entity >= TARGET_ENTITY_F1 else 'NOT met'} |",
+            "", "## Intents", "", "| intent | precision | recall | F1 | support |", "|---|---|---|---|---|",
+        ]
+        for name, row in sorted(cv["intents"].items()):
+            if isinstance(row, dict) and name not in ("macro avg", "weighted avg"):
+                lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1-score']:.3f} | {row['support']:.0f} |")
+        lines += ["", "## Entities", "", "| entity | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+        for name, row in cv["entities"].items():
+            lines.append(f"| {name} | {row['precision']:.3f} | {row['recall']:.3f} | {row['f1-score']:.3f} | {row['support']} |")
+        t = cv["thresholds"]
+        chosen = (
+            f"Chosen from the held-out predictions: threshold **{t['threshold']}**, ambiguity_threshold "
+            f"**{t['ambiguity_threshold']}** (config.yml has {configured_thresholds()}). With them, "
+            f"{t['correct_sent_to_fallback']} of {t['messages'] - t['errors']} correct predictions would be "
+            f"sent to the fallback and {t['errors_caught']} of {t['errors']} wrong ones caught."
+        )
+        lines += ["", "## FallbackClassifier thresholds", "", chosen, "",
+                  "Confusion matrix: nlu/intent_confusion_matrix.png; every error: nlu/errors.json."]
+    if stories is not None:
+        verdict = "all passed" if stories["passed"] else "FAILED (see stories/failed_test_stories.yml)"
+        lines += ["", "## Test stories", "",
+                  f"`rasa test core --fail-on-prediction-errors` on tests/stories: {verdict}."]
+        conversation = stories["report"].get("conversation_accuracy") if stories["report"] else None
+        if conversation:
+            lines.append(f"Conversation accuracy {conversation.get('accuracy')}, "
+                         f"{conversation.get('correct')} of {conversation.get('total')} stories.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-nlu", action="store_true")
+    parser.add_argument("--skip-stories", action="store_true")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    REPORTS.mkdir(exist_ok=True)
+    cv = None if args.skip_nlu else cross_validate(args.folds, REPORTS / "nlu")
+    stories = None if args.skip_stories else test_stories(REPORTS / "stories")
+    text = summary(cv, stories)
+    (REPORTS / "summary.md").write_text(text)
+    print(text)
+    ok = stories is None or stories["passed"]
+    if cv:
+        ok = ok and cv["intents"]["macro avg"]["f1-score"] >= TARGET_INTENT_MACRO_F1
+        ok = ok and cv["entities"]["micro avg"]["f1-score"] >= TARGET_ENTITY_F1
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

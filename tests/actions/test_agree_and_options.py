@@ -1,0 +1,102 @@
+"""Familiarity (P4), agreeing the problem (P6) and offering the options (P5, P11, 6b)."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.agree import ActionAgreeProblem, ActionRecordFamiliarity
+from actions.support_options import ActionOfferSupportOptions, ActionRetryAlone
+from tests.actions.support import FakeApi, entity, responses, run, tracker, user
+
+
+@pytest.mark.parametrize("intent, familiarity", [("affirm", "familiar"), ("deny", "new")])
+def test_yes_or_no_to_have_you_used_them_before_is_kept(intent, familiarity):
+    """P4: "Have you used our online services before?" — yes is familiar, no is new."""
+    _, slots, _ = run(ActionRecordFamiliarity(), tracker({}, intent=intent))
+    assert slots == {"familiarity": familiarity}
+
+
+def test_the_goal_alone_is_summed_up(catalogue):
+    messages, _, _ = run(ActionAgreeProblem(catalogue), tracker({"service": "report_missed_bin"}))
+    assert responses(messages) == ["utter_agree_goal"]
+    assert messages[0]["goal"] == "report a missed bin collection"
+
+
+def test_goal_problem_and_place_are_summed_up_in_the_customers_words(catalogue):
+    """P6: goal + difficulty (their own words) + where it happened, in one message."""
+    text = "paying my council tax and it keeps saying declined"
+    events = [user("report_problem", text, [entity("problem", "card_declined", text.index("declined"), len(text))])]
+    t = tracker({"service": "pay_council_tax", "problem": "card_declined"}, intent="affirm", events=events)
+    messages, _, _ = run(ActionAgreeProblem(catalogue), t)
+    assert responses(messages) == ["utter_agree_problem"]
+    assert messages[0]["problem_words"] == "declined"
+    assert messages[0]["step_title"] == catalogue.get("pay_council_tax").step("verify").title
+    assert messages[0]["goal"] == "pay your council tax"
+
+
+def test_a_problem_from_the_page_is_summed_up_with_the_catalogue_phrase(catalogue):
+    t = tracker({"service": "report_missed_bin", "problem": "report_too_late"})
+    messages, _, _ = run(ActionAgreeProblem(catalogue), t)
+    assert messages[0]["problem_words"] == catalogue.get("report_missed_bin").problem("report_too_late").phrases[0]
+
+
+def test_a_fixable_problem_gets_a_tip_and_the_three_options(catalogue):
+    """P5: a retry with a tip first; P11: step-through and do-it-for-me with honest pros and cons."""
+    service = catalogue.get("pay_council_tax")
+    t = tracker({"service": "pay_council_tax", "problem": "card_declined", "system_failure": False})
+    messages, _, _ = run(ActionOfferSupportOptions(catalogue, FakeApi()), t)
+    assert responses(messages) == ["utter_retry_tip", "utter_support_options"]
+    assert messages[0]["tip"] == service.problem("card_declined").help
+    assert messages[1]["self_service"] == service.completion.pros_cons.self_service
+    assert messages[1]["assisted"] == service.completion.pros_cons.assisted
+
+
+def test_a_goal_without_a_problem_gets_the_options_without_a_tip(catalogue):
+    t = tracker({"service": "book_bulky_waste", "system_failure": False})
+    messages, _, _ = run(ActionOfferSupportOptions(catalogue, FakeApi()), t)
+    assert responses(messages) == ["utter_support_options"]
+
+
+def test_after_trying_alone_the_retry_is_not_offered_again(catalogue):
+    t = tracker({"service": "pay_council_tax", "problem": "card_declined", "support_mode": "retry_alone",
+                 "system_failure": False})
+    messages, _, _ = run(ActionOfferSupportOptions(catalogue, FakeApi()), t)
+    assert responses(messages) == ["utter_support_options_after_retry"]
+
+
+@pytest.mark.parametrize("status, response", [("down", "utter_failure_options"),
+                                              ("degraded", "utter_failure_options"),
+                                              ("up", "utter_failure_options_with_assist")])
+def test_a_system_failure_offers_an_adviser_and_do_it_for_me_only_if_that_route_works(catalogue, status, response):
+    """6b: adviser first; doing it for them only when the service API still answers up."""
+    t = tracker({"service": "pay_council_tax", "system_failure": True})
+    messages, _, _ = run(ActionOfferSupportOptions(catalogue, FakeApi(status)), t)
+    assert responses(messages) == [response]
+
+
+def test_trying_again_alone_is_recorded():
+    messages, slots, _ = run(ActionRetryAlone(), tracker({"service": "pay_council_tax"}, intent="affirm"))
+    assert responses(messages) == ["utter_retry_go_ahead"] and slots == {"support_mode": "retry_alone"}
+
+
+@pytest.mark.parametrize("words, value", [
+    ("i use the site all the time", "familiar"), ("use the site", "familiar"), ("not my first time", "familiar"),
+    ("first time", "new"), ("never done it before", "new"), ("not used to this", "new"),
+    ("my son normally does this for me", "new"), ("been using it for years", "familiar"),
+])
+def test_a_self_report_is_read_as_new_or_familiar(words, value):
+    """P4: self-reports inside longer messages, even when the NLU tags only part of them."""
+    from actions.familiarity import familiarity_from_words
+
+    assert familiarity_from_words(words) == value
+
+
+def test_the_familiarity_slot_only_ever_holds_new_or_familiar():
+    from actions.familiarity import ValidateSlotMappings
+
+    text = "i use the site all the time, need to report a missed bin"
+    t = tracker({"familiarity": "time"}, intent="state_goal", text=text,
+                entities=[entity("familiarity", "use the site", 2, 14), entity("familiarity", "time", 23, 27)],
+                filled={"familiarity": "time"})
+    _, slots, _ = run(ValidateSlotMappings(), t, {"slots": {"familiarity": {"mappings": [{"type": "from_entity"}]}}})
+    assert slots == {"familiarity": "familiar"}

@@ -1,0 +1,133 @@
+"""Promotion (P12), frustration and repair (P9), handover with a full summary (CS16, 6b)."""
+
+from __future__ import annotations
+
+from actions.handover import ActionHandback, ActionHandover, HandoverTicket, build_handover_summary
+from actions.manner import ActionAcknowledgeFrustration, ActionHandleFallback
+from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
+from tests.actions.support import responses, run, slot, tracker, user
+
+# --- promotion (P12) ----------------------------------------------------------------------
+
+def test_after_success_one_related_service_is_offered_with_its_benefit(catalogue):
+    related = catalogue.get("report_missed_bin").related[0]
+    t = tracker({"service": "report_missed_bin"}, intent="step_done", events=[slot("service", "report_missed_bin")])
+    messages, slots, _ = run(ActionPromoteRelated(catalogue), t)
+    assert responses(messages) == ["utter_promote_related"] and messages[0]["benefit"] == related.benefit
+    assert messages[0]["related_name"] == "book a bulky waste collection"
+    assert slots == {"promoted_service": related.service, "outcome": "promotion_offered"}
+
+
+def test_only_once_per_conversation(catalogue):
+    t = tracker({"service": "book_bulky_waste", "promoted_service": "book_bulky_waste"}, intent="step_done")
+    messages, slots, _ = run(ActionPromoteRelated(catalogue), t)
+    assert responses(messages) == ["utter_anything_else"] and slots == {"outcome": "waiting"}
+
+
+def test_a_service_already_used_is_not_promoted(catalogue):
+    events = [slot("service", "update_contact_details"), slot("service", "pay_council_tax")]
+    t = tracker({"service": "pay_council_tax"}, events=events)
+    messages, _, _ = run(ActionPromoteRelated(catalogue), t)
+    assert responses(messages) == ["utter_anything_else"]
+
+
+def test_yes_makes_the_related_service_the_goal(catalogue):
+    t = tracker({"service": "report_missed_bin", "promoted_service": "book_bulky_waste",
+                 "support_mode": "step_through"}, intent="affirm")
+    _, slots, _ = run(ActionAcceptPromotion(catalogue), t)
+    assert slots == {"service": "book_bulky_waste", "problem": None, "support_mode": None, "current_step": None}
+
+
+# --- frustration and repair (P9) ----------------------------------------------------------
+
+def test_frustration_is_acknowledged_then_an_adviser_offered_the_second_time():
+    first = tracker({}, intent="express_frustration")
+    messages, slots, _ = run(ActionAcknowledgeFrustration(), first)
+    assert responses(messages) == ["utter_frustration_empathy"] and slots == {"outcome": "waiting"}
+    second = tracker({}, intent="express_frustration", events=[user("express_frustration"), slot("outcome", "waiting")])
+    messages, slots, _ = run(ActionAcknowledgeFrustration(), second)
+    assert responses(messages) == ["utter_frustration_offer_adviser"] and slots == {"outcome": "adviser_offered"}
+
+
+def test_two_misunderstandings_in_a_row_offer_an_adviser():
+    messages, _, _ = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback"))
+    assert responses(messages) == ["utter_default"]
+    t = tracker({}, intent="nlu_fallback", events=[user("nlu_fallback"), slot("outcome", "waiting")])
+    messages, slots, _ = run(ActionHandleFallback(), t)
+    assert responses(messages) == ["utter_default_offer_adviser"] and slots == {"outcome": "adviser_offered"}
+
+
+def test_misunderstandings_apart_do_not_count_as_in_a_row():
+    events = [user("nlu_fallback"), user("step_done")]
+    messages, _, _ = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback", events=events + [slot("x", 1)]))
+    assert responses(messages) == ["utter_default"]
+
+
+# --- handover (CS16) ------------------------------------------------------------------------
+
+def conversation(catalogue):
+    events = [
+        user("report_problem", "trying to pay council tax and my card keeps getting declined",
+             metadata={"page": "/council-tax/pay/verify", "error_code": "CARD_DECLINED"}),
+        slot("service", "pay_council_tax"), slot("problem", "card_declined"), slot("familiarity", "new"),
+        slot("support_mode", "retry_alone"),
+        user("EXTERNAL_page_changed", "EXTERNAL: EXTERNAL_page_changed",
+             [{"entity": "page", "value": "/council-tax/pay/verify"},
+              {"entity": "error_code", "value": "SERVICE_ERROR"}]),
+        slot("support_mode", "step_through"), slot("current_step", "verify"), slot("system_failure", True),
+    ]
+    return tracker({"service": "pay_council_tax", "problem": "card_declined", "familiarity": "new",
+                    "support_mode": "step_through", "current_step": "verify", "system_failure": True,
+                    "identity_verified": False}, intent="affirm", text="yes please", events=events)
+
+
+def test_the_summary_has_everything_the_adviser_needs(catalogue):
+    """CS16: goal, problem, familiarity, step, pages, error codes, what was tried, identity, reason, words."""
+    summary = build_handover_summary(conversation(catalogue), catalogue)
+    assert summary.goal == "pay_council_tax" and summary.goal_name == "Pay your council tax"
+    assert summary.problem == "card_declined" and summary.familiarity == "new"
+    assert summary.step_reached == catalogue.get("pay_council_tax").step("verify").title
+    assert summary.pages_visited == ["/council-tax/pay/verify"]
+    assert summary.error_codes == ["CARD_DECLINED", "SERVICE_ERROR"]
+    assert summary.tried == ["retry_alone", "step_through"]
+    assert summary.identity_verified is False and summary.reason == "system_failure"
+    assert summary.customer_words == ["trying to pay council tax and my card keeps getting declined", "yes please"]
+    assert "identity_token" not in summary.as_dict()
+
+
+class FakeDesk:
+    def __init__(self, ticket=None, error=None):
+        self.ticket, self.error, self.requests = ticket, error, []
+
+    async def request(self, summary):
+        self.requests.append(summary)
+        if self.error:
+            raise self.error
+        return self.ticket
+
+
+def test_handover_tells_the_customer_who_and_why_and_records_it(catalogue):
+    desk = FakeDesk()
+    messages, slots, _ = run(ActionHandover(catalogue, desk), conversation(catalogue))
+    assert responses(messages) == ["utter_handover_reason_system_failure", "utter_handover_recorded"]
+    assert slots["handover"] is True and desk.requests[0].goal == "pay_council_tax"
+
+
+def test_handover_with_a_queue_place_says_it(catalogue):
+    desk = FakeDesk(ticket=HandoverTicket(position=2, wait_minutes=4))
+    t = tracker({"service": "report_missed_bin"}, intent="request_human")
+    messages, _, _ = run(ActionHandover(catalogue, desk), t)
+    assert responses(messages) == ["utter_handover_reason_customer_request", "utter_handover_queued"]
+    assert messages[1]["position"] == 2
+
+
+def test_a_desk_that_fails_still_answers_the_customer(catalogue):
+    messages, slots, _ = run(ActionHandover(catalogue, FakeDesk(error=RuntimeError("down"))),
+                             tracker({}, intent="request_human"))
+    assert responses(messages)[-1] == "utter_handover_recorded" and slots["handover"] is True
+
+
+def test_handback_says_the_assistant_is_back():
+    messages, slots, _ = run(ActionHandback(), tracker({"handover": True}, intent="EXTERNAL_handback"))
+    assert responses(messages) == ["utter_handback"] and slots["handover"] is False
+

@@ -1,0 +1,163 @@
+"""Browser fixtures: Debian's Chromium through Playwright (never a downloaded browser), and two sites.
+
+- `scripted_site`: the real hub and the real demo portal, each served over HTTP from a thread
+  of this process, with a scripted assistant standing in for Rasa, so the widget's behaviour
+  (highlights, markdown, notices, buttons) is tested without a trained model.
+- `stack`: the whole product started as `make run` starts it (`wayfinder run`), on ports
+  19000/19001/19005/19055 with its own data directory (tests marked `stack`).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from bot.config import SECRET_NAMES
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+STACK_PORTS = {"HUB": 19000, "PORTAL": 19001, "RASA": 19005, "ACTIONS": 19055}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+# -- the scripted site -----------------------------------------------------------------
+
+
+class ScriptedAssistant:
+    """Answers like Rasa's REST channel, from a script the test sets; records what reached it."""
+
+    def __init__(self) -> None:
+        self.sent: list = []
+        self.triggered: list = []
+        self.script: dict = {}  # customer text → list of answers
+        self.on_page: list = [{"text": "I can see you've moved on."}]
+        self.delay = 0.0
+
+    def send(self, sender: str, text: str, metadata: Any = None) -> list:
+        self.sent.append({"sender": sender, "text": text, "metadata": metadata})
+        time.sleep(self.delay)
+        return [dict(answer) for answer in self.script.get(text, [{"text": f"You said: {text}"}])]
+
+    def trigger_intent(self, sender: str, intent: str, entities: dict) -> list:
+        self.triggered.append({"sender": sender, "intent": intent, "entities": entities})
+        return [dict(answer) for answer in self.on_page]
+
+    def health(self) -> dict:
+        return {"rasa": {"ok": True}, "actions": {"ok": True}}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _Served:
+    """A WSGI app served over real HTTP from a daemon thread."""
+
+    def __init__(self, app, port: int) -> None:
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def scripted_site(tmp_path) -> Iterator[dict]:
+    from bot.hub import create_app as create_hub
+    from demo_portal import create_app as create_portal
+
+    assistant = ScriptedAssistant()
+    hub_port, portal_port = _free_port(), _free_port()
+    hub_url, portal_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{portal_port}"
+    hub_app = create_hub({"SECRET_KEY": "browser-test", "TESTING": True,
+                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hub.db'}",
+                          "WAYFINDER_ALLOWED_ORIGINS": (portal_url, hub_url)}, assistant=assistant)
+    portal_app = create_portal({"TESTING": True, "SECRET_KEY": "browser-test", "HUB_URL": hub_url,
+                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.db'}"})
+    hub, portal = _Served(hub_app, hub_port), _Served(portal_app, portal_port)
+    try:
+        yield {"hub": hub_url, "portal": portal_url, "assistant": assistant, "hub_app": hub_app}
+    finally:
+        hub.stop()
+        portal.stop()
+
+
+# -- the real stack --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[dict]:
+    """`wayfinder run` with its own ports and data directory; stopped (by its process group) at the end."""
+    data_dir = tmp_path_factory.mktemp("browser-stack")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAYFINDER_")}
+    env.update({f"WAYFINDER_{name}_URL": f"http://127.0.0.1:{port}" for name, port in STACK_PORTS.items()})
+    env.update({name: f"browser-{name.lower()}" for name in SECRET_NAMES})
+    env["WAYFINDER_DATA_DIR"] = str(data_dir)
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    log_path = data_dir / "stack.log"
+    log = log_path.open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("wayfinder")), "run", "--ready-timeout", "300"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 900  # includes training, if `make train` did not run first
+    try:
+        while "Wayfinder is ready" not in log_path.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the stack did not start:\n" + log_path.read_text()[-4000:])
+            time.sleep(1)
+        yield {
+            "hub": f"http://127.0.0.1:{STACK_PORTS['HUB']}",
+            "portal": f"http://127.0.0.1:{STACK_PORTS['PORTAL']}",
+            "rasa": f"http://127.0.0.1:{STACK_PORTS['RASA']}",
+            "env": env,
+            "log": log_path,
+            "pgid": process.pid,
+        }
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        log.close()

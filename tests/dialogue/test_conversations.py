@@ -1,0 +1,100 @@
+"""Whole conversations with the trained model, the real action server and the real demo portal API.
+
+Marked `stack`: it starts the portal and `rasa run actions` on free ports and loads the model
+in-process (about a minute). The model is the one for the current inputs (`make train`), or
+WAYFINDER_MODEL; skipped when there is none.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.dialogue.harness import Assistant, services, set_fault, text_of
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.fixture(scope="module")
+def stack():
+    from bot.build import model_path
+
+    model = Path(os.environ.get("WAYFINDER_MODEL") or model_path())
+    if not model.exists():
+        pytest.skip(f"no model for the current inputs ({model.name}): run `make train`")
+    with services() as urls:
+        assistant = Assistant(model, urls["actions"])
+        try:
+            yield assistant, urls
+        finally:
+            assistant.close()
+
+
+def test_a_new_customer_is_stepped_through_following_their_pages(stack):
+    """5a, 6a, P4, P6, P8, P10, K5, P12 with the real catalogue and status check."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    said = text_of(chat.say("first time doing this online and my card keeps getting declined paying my council tax"))
+    assert "working normally" in said and "Have I got that right?" in said and "Confirm your payment" in said
+    assert chat.slot("familiarity") == "new"
+    said = text_of(chat.say("yes"))
+    assert "Here's a tip" in said and "no money has been taken" in said
+    step = chat.say("step me through it")
+    assert "Step 1 of 5" in text_of(step) and {"highlight": "#start-button"} in [m.get("custom") for m in step]
+    said = text_of(chat.page_view("/council-tax/pay/account"))
+    assert "Step 2 of 5" in said and "Why this step" in said  # new customers get the why unasked
+    assert "guessing a number" in text_of(chat.say("why do you need my postcode?"))
+    assert "Step 3 of 5" in text_of(chat.page_view("/council-tax/pay/amount"))
+    said = text_of(chat.page_view("/council-tax/pay/confirmation"))
+    assert "you've done it" in said and "update your contact details" in said
+    assert "No problem" in text_of(chat.say("no thanks"))
+    assert chat.actions().count("action_promote_related") == 1
+
+
+def test_a_familiar_customer_has_it_done_for_them_with_identity_and_consent(stack):
+    """5b, P11, K4, CS13: the real identity check and transaction; the reference comes back."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i use the site all the time, i need to report a missed bin")
+    assert chat.slot("familiarity") == "familiar"
+    chat.say("yes")
+    assert "account reference" in text_of(chat.say("can you just do it for me"))
+    assert "postcode" in text_of(chat.say("10000001")).lower()
+    said = text_of(chat.say("RV1 1AA"))
+    assert "Alex Morgan" in said and "general waste, recycling or garden" in said
+    assert "Which day" in text_of(chat.say("recycling"))
+    said = text_of(chat.say("yesterday"))
+    assert "Shall I go ahead?" in said and "recycling" in said
+    said = text_of(chat.say("yes go ahead"))
+    assert re.search(r"Your reference is MB-[A-Z0-9]{8}", said), said
+
+
+def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
+    """6b: the status API says down: not the customer's fault, an adviser offered, handover recorded."""
+    assistant, urls = stack
+    set_fault(urls["portal"], "apply_parking_permit", "down")
+    try:
+        chat = assistant.conversation()
+        said = text_of(chat.say("i want to apply for a parking permit"))
+        assert "isn't working" in said and "not anything you've done" in said and "adviser" in said
+        said = text_of(chat.say("yes please"))
+        assert "advisers" in said and "won't need to repeat yourself" in said
+        assert chat.slot("handover") is True
+    finally:
+        set_fault(urls["portal"], "apply_parking_permit", "none")
+
+
+def test_identity_failing_twice_never_acts(stack):
+    """CS13: two wrong identity checks end it; nothing is done."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("can you pay my council tax for me")
+    chat.say("12345678")
+    assert "don't match" in text_of(chat.say("RV1 1AA"))
+    chat.say("87654321")
+    said = text_of(chat.say("RV2 3BB"))
+    assert "can't make any changes" in said and chat.slot("identity_verified") is False
+    assert "action_complete_for_customer" not in chat.actions()
