@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -119,15 +120,24 @@ class Assistant:
         from rasa.core.utils import AvailableEndpoints
         from rasa.utils.endpoints import EndpointConfig
 
+        # The agent gets an event loop of its own, in its own thread: the caller's thread may
+        # already run one (Playwright's sync API does, when the browser tests ran first).
         self.loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self.loop)
+        self._thread = threading.Thread(target=self.loop.run_forever, name="dialogue-agent", daemon=True)
+        self._thread.start()
         endpoints = AvailableEndpoints(action=EndpointConfig(actions_url))
-        self.agent = self.loop.run_until_complete(load_agent(model_path=str(model), endpoints=endpoints))
+        self.agent = self.run(load_agent(model_path=str(model), endpoints=endpoints))
+
+    def run(self, coroutine: Any) -> Any:
+        """Run a coroutine on the agent's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def conversation(self) -> Conversation:
         return Conversation(self, f"dialogue-{uuid.uuid4().hex[:12]}")
 
     def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
         self.loop.close()
 
 
@@ -145,7 +155,7 @@ class Conversation:
         metadata = {"page": self.page, "error_code": error_code} if self.page else {}
         output = CollectingOutputChannel()
         message = UserMessage(text, output, self.sender_id, metadata=metadata)
-        self.assistant.loop.run_until_complete(self.assistant.agent.handle_message(message))
+        self.assistant.run(self.assistant.agent.handle_message(message))
         return output.messages
 
     def page_view(self, page: str, error_code: str | None = None) -> list[dict[str, Any]]:
@@ -163,10 +173,10 @@ class Conversation:
                 await agent.processor.trigger_external_user_uttered("EXTERNAL_page_changed", entities, tracker, output)
             return output.messages
 
-        return self.assistant.loop.run_until_complete(trigger())
+        return self.assistant.run(trigger())
 
     def tracker(self):
-        return self.assistant.loop.run_until_complete(self.assistant.agent.tracker_store.retrieve(self.sender_id))
+        return self.assistant.run(self.assistant.agent.tracker_store.retrieve(self.sender_id))
 
     def slot(self, name: str) -> Any:
         return self.tracker().get_slot(name)
