@@ -9,12 +9,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from bot.config import SECRET_NAMES
+from tests.support.stack import running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -127,37 +123,5 @@ def scripted_site(tmp_path) -> Iterator[dict]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[dict]:
     """`wayfinder run` with its own ports and data directory; stopped (by its process group) at the end."""
-    data_dir = tmp_path_factory.mktemp("browser-stack")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAYFINDER_")}
-    env.update({f"WAYFINDER_{name}_URL": f"http://127.0.0.1:{port}" for name, port in STACK_PORTS.items()})
-    env.update({name: f"browser-{name.lower()}" for name in SECRET_NAMES})
-    env["WAYFINDER_DATA_DIR"] = str(data_dir)
-    env["RASA_TELEMETRY_ENABLED"] = "false"
-    log_path = data_dir / "stack.log"
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("wayfinder")), "run", "--ready-timeout", "300"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.monotonic() + 900  # includes training, if `make train` did not run first
-    try:
-        while "Wayfinder is ready" not in log_path.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the stack did not start:\n" + log_path.read_text()[-4000:])
-            time.sleep(1)
-        yield {
-            "hub": f"http://127.0.0.1:{STACK_PORTS['HUB']}",
-            "portal": f"http://127.0.0.1:{STACK_PORTS['PORTAL']}",
-            "rasa": f"http://127.0.0.1:{STACK_PORTS['RASA']}",
-            "env": env,
-            "log": log_path,
-            "pgid": process.pid,
-        }
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+    with running_stack(STACK_PORTS, tmp_path_factory.mktemp("browser-stack")) as running:
+        yield running
