@@ -138,6 +138,12 @@ def adviser(args: argparse.Namespace) -> int:
     return add_command(args, Settings.from_env().database_url)
 
 
+def database(args: argparse.Namespace) -> int:
+    from bot.migrations import db_command
+
+    return db_command(args, Settings.from_env().database_url)
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="wayfinder", description=__doc__)
@@ -157,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
 
     add_arguments(p)
     p.set_defaults(func=adviser)
+    p = sub.add_parser("db", help="the hub store's schema migrations: `db upgrade | current | revision -m ...`")
+    from bot.migrations import add_arguments as add_db_arguments
+
+    add_db_arguments(p)
+    p.set_defaults(func=database)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

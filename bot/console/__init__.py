@@ -11,11 +11,10 @@ csrf = CSRFProtect()
 
 
 def init_app(app: Flask) -> None:
-    """Register the console (pages, JSON, adviser sockets) and its tables on the hub app."""
+    """Register the console (pages, JSON, adviser sockets) on the hub app (its tables: bot/migrations)."""
     from bot.console import models, views  # noqa: F401  (models: the console's tables)
     from bot.console.sessions import LoginThrottle, login_manager
     from bot.console.sockets import ConsoleSockets
-    from bot.hub.store import db
 
     settings = ConsoleSettings.for_app(app)
     app.extensions["wayfinder.console_settings"] = settings
@@ -29,8 +28,6 @@ def init_app(app: Flask) -> None:
     }.items():
         app.config[key] = value  # Flask's own defaults (31-day cookies, no SameSite) are not what we want
 
-    with app.app_context():
-        db.create_all()
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["wayfinder.login_throttle"] = LoginThrottle(app, settings.login_limit)

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from bot import migrations
 from bot.console.models import ROLES, Adviser
 from bot.hub.store import db
 
@@ -91,7 +92,7 @@ def store_app(database_url: str) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url
     db.init_app(app)
     with app.app_context():
-        db.create_all()
+        migrations.upgrade(db.engine)
     return app
 
 

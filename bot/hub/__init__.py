@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, jsonify
 
+from bot import migrations
 from bot.config import ConfigError, Settings
 from bot.hub.ids import ConversationIds
 from bot.hub.limits import ConversationLimits
@@ -40,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
 
     db.init_app(app)
     with app.app_context():
-        db.create_all()
+        migrations.upgrade(db.engine)  # the store's schema: Alembic revisions in bot/migrations
 
     if assistant is None:
         assistant = RasaClient(
