@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test check-content lint clean chromium
+.PHONY: help setup train run test check-content lint clean chromium purge soak
 
 help:
 	@echo "make run            set up, train if needed, start the stack and print its URLs"
@@ -21,6 +21,8 @@ help:
 	@echo "make train          build the spaCy pipeline and train the Rasa model if their inputs changed"
 	@echo "make check-content  check the service catalogue against the portal"
 	@echo "make lint           ruff"
+	@echo "make purge          delete conversations idle longer than WAYFINDER_RETENTION_DAYS (DAYS=n to override)"
+	@echo "make soak           30 minutes of mixed load with process restarts (SOAK_MINUTES=n to shorten)"
 
 # The virtualenv is (re)built only when pyproject.toml is newer than the stamp.
 $(STAMP): pyproject.toml scripts/find-python310
@@ -73,3 +75,13 @@ clean:
 .PHONY: evaluate
 evaluate: train
 	$(PY) -m bot.evaluate
+
+# Retention: delete conversations idle for longer than WAYFINDER_RETENTION_DAYS (or DAYS=n).
+purge: setup
+	$(VENV)/bin/wayfinder purge $(if $(DAYS),--older-than-days $(DAYS))
+
+# Soak test (issue 8): mixed load on a stack of its own for SOAK_MINUTES (default 30), restarting
+# one process now and then; reports lost messages and memory. Not part of `make test`.
+SOAK_MINUTES ?= 30
+soak: train
+	$(PY) bench/soak.py --minutes $(SOAK_MINUTES)

@@ -144,6 +144,25 @@ def database(args: argparse.Namespace) -> int:
     return db_command(args, Settings.from_env().database_url)
 
 
+def purge(args: argparse.Namespace) -> int:
+    from bot.retention import purge as purge_stores
+
+    settings = Settings.from_env()
+    days = args.older_than_days
+    if days is None:
+        raw = os.environ.get("WAYFINDER_RETENTION_DAYS") or SETTINGS["WAYFINDER_RETENTION_DAYS"][0]
+        try:
+            days = float(raw)
+        except ValueError:
+            raise ConfigError(f"WAYFINDER_RETENTION_DAYS must be a number of days, not {raw!r}") from None
+    if days < 0:
+        raise ConfigError("the number of days cannot be negative")
+    tracker = Path(os.environ.get("WAYFINDER_TRACKER_DB") or settings.data_dir / "tracker.db")
+    purged = purge_stores(settings.database_url, tracker if tracker.is_absolute() else PROJECT_ROOT / tracker, days)
+    print(purged.describe(days))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="wayfinder", description=__doc__)
@@ -168,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
 
     add_db_arguments(p)
     p.set_defaults(func=database)
+    p = sub.add_parser("purge", help="delete conversations idle for longer than the retention period")
+    p.add_argument("--older-than-days", type=float, default=None, metavar="N",
+                   help="days without activity (default: WAYFINDER_RETENTION_DAYS)")
+    p.set_defaults(func=purge)
     args = parser.parse_args(argv)
     try:
         return args.func(args)

@@ -22,6 +22,7 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_ALLOWED_ORIGINS": ("the hub's and the portal's origins", "comma-separated origins whose pages may open the chat"),
     "WAYFINDER_RASA_TOKEN": (None, "token for Rasa's HTTP API (secret)"),
     "WAYFINDER_HUB_TOKEN": (None, "token the action server uses to call the hub's API (secret)"),
+    "WAYFINDER_ACTIONS_TOKEN": (None, "token Rasa sends to the action server, which refuses calls without it (secret)"),
     "WAYFINDER_ADVISER_PASSWORD": (None, "password of the demo adviser `adviser` (secret)"),
     "WAYFINDER_PORTAL_TOKEN": (None, "token for the portal's fault switch `POST /api/faults` (secret)"),
     "WAYFINDER_SECRET_KEY": (None, "signs the hub's conversation ids and console sessions (secret)"),
@@ -31,7 +32,7 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_PORTAL_DATABASE_URL": ("sqlite:///var/portal.db", "the demo portal's store"),
     "WAYFINDER_TRACKER_DB": ("var/tracker.db", "Rasa's SQLite tracker store file"),
     "WAYFINDER_RASA_TIMEOUT": ("10", "seconds the hub waits for Rasa's answer before apologising to the customer"),
-    "WAYFINDER_RATE_LIMIT": ("8/10seconds;30/minute", "messages one conversation may send (`;`-separated limits; over it: 429 / a notice)"),
+    "WAYFINDER_RATE_LIMIT": ("10/10seconds;30/minute", "messages one conversation may send (`;`-separated limits; over it: 429 / a notice)"),
     "WAYFINDER_SERVICE_API_TIMEOUT": ("5", "seconds actions wait for the service API"),
     "WAYFINDER_PORTAL_SLOW_SECONDS": ("10", "how long the portal's `slow` fault delays its API answers"),
     "WAYFINDER_CATALOGUE_DIR": ("data/services", "the service catalogue the actions read"),
@@ -39,6 +40,7 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_TIMEZONE": ("Europe/London", "time zone of the opening hours and of times in the adviser console"),
     "WAYFINDER_ADVISER_IDLE_MINUTES": ("30", "an adviser's console session ends after this many minutes without activity"),
     "WAYFINDER_HANDOVER_MINUTES": ("6", "minutes an adviser spends per customer, for the queue's wait estimate until there is enough history"),
+    "WAYFINDER_RETENTION_DAYS": ("90", "conversations idle for longer are deleted from the hub store and Rasa's tracker store by `make purge` (`wayfinder purge`)"),
     "WAYFINDER_LOGIN_LIMIT": ("5/15minutes", "failed console sign-ins allowed per username (four times as many per address)"),
 }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, jsonify, render_template, request, session
 from werkzeug.exceptions import HTTPException
@@ -45,8 +46,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _page_globals() -> dict[str, Any]:
         return {"signed_in": bool(session.get("account")), "pounds": format_pounds}
 
+    policy = content_security_policy(app.config.get("HUB_URL") or "")
+
     @app.after_request
     def _security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
@@ -55,6 +59,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         seed_demo_data()
     return app
+
+
+def content_security_policy(hub_url: str) -> str:
+    """No inline scripts or styles; the chat widget's script, stylesheet and socket from the hub only."""
+    hub = ""
+    if hub_url:
+        parts = urlsplit(hub_url)
+        socket_scheme = "wss" if parts.scheme == "https" else "ws"
+        hub = f" {parts.scheme}://{parts.netloc}"
+        connect = f"{hub} {socket_scheme}://{parts.netloc}"
+    else:
+        connect = ""
+    return (f"default-src 'self'; script-src 'self'{hub}; style-src 'self'{hub}; "
+            f"connect-src 'self'{connect}; img-src 'self' data:; font-src 'self'; object-src 'none'; "
+            "base-uri 'self'; form-action 'self'; frame-ancestors 'self'")
 
 
 def _is_api() -> bool:

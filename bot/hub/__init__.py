@@ -19,6 +19,9 @@ from bot.hub.socket import CustomerSockets
 from bot.hub.store import db
 
 MAX_BODY_BYTES = 64 * 1024
+# Everything the hub serves but the console's pages (which set their own policy) is JSON, a
+# script or a stylesheet: nothing of it may run scripts, load anything or be framed.
+DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
 def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
@@ -71,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
     app.register_blueprint(handovers.bp)  # POST /api/handovers, /api/callbacks (action server → hub)
     bot.console.init_app(app)  # /console, /console/api/…, Socket.IO namespace /advisers
     _register_error_handlers(app)
+    _register_security_headers(app)
     logging.getLogger("bot").setLevel(logging.INFO)
     return app
 
@@ -97,3 +101,15 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(_):
         return jsonify({"error": {"code": "internal", "message": "something went wrong on our side"}}), 500
+
+
+def _register_security_headers(app: Flask) -> None:
+    """Headers on every answer (the console's blueprint sets a fuller policy for its pages first)."""
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", DEFAULT_CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response

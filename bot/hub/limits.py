@@ -14,7 +14,7 @@ from bot.config import ConfigError
 
 # Per conversation. Page views are cheap unless they reach the bot, so they have their own.
 DEFAULT_LIMITS = {
-    "message": "8/10seconds;30/minute",
+    "message": "10/10seconds;30/minute",
     "page_view": "30/minute",
 }
 

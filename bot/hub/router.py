@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from bot.hub.ids import ConversationIds
 from bot.hub.limits import ConversationLimits
@@ -35,6 +39,32 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _RECENT = 50  # how far back to look for a repeated message or the offered buttons
 
 Listener = Callable[[Conversation, Message], None]
+
+
+class _TurnLock:
+    """One conversation's turn lock (a class of its own so the registry can hold it weakly)."""
+
+    __slots__ = ("__weakref__", "lock")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+
+
+class TurnLocks:
+    """One lock per conversation, so that its turns (a message and the bot's answers) are stored
+    one after another even when a customer sends several messages at once. Other conversations
+    never wait for it; a lock disappears when no turn holds it."""
+
+    def __init__(self) -> None:
+        self._locks: weakref.WeakValueDictionary[str, _TurnLock] = weakref.WeakValueDictionary()
+        self._guard = threading.Lock()
+
+    def get(self, conversation_id: str) -> _TurnLock:
+        with self._guard:
+            turn = self._locks.get(conversation_id)
+            if turn is None:
+                turn = self._locks[conversation_id] = _TurnLock()
+            return turn
 
 
 class BadMessage(ValueError):
@@ -116,6 +146,7 @@ class ConversationRouter:
         self.ids = ids
         self.limits = limits
         self.listeners: list[Listener] = []
+        self.turns = TurnLocks()
 
     def resume_or_start(self, candidate: str | None, channel: str = "rest") -> Conversation:
         """The conversation for an id the hub issued; a new one for anything else."""
@@ -128,7 +159,11 @@ class ConversationRouter:
             conversation_id = self.ids.issue()
         conversation = Conversation(id=conversation_id, channel=channel)
         db.session.add(conversation)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:  # the same id's first messages arrived at once: another request stored it
+            db.session.rollback()
+            conversation = db.session.get(Conversation, conversation_id)
         return conversation
 
     def customer_message(self, conversation: Conversation, text: Any, metadata: Any = None,
@@ -137,9 +172,15 @@ class ConversationRouter:
         if self.limits:
             self.limits.hit("message", conversation.id)
         original = clean_text(text)
-        text = redact(original)
         metadata = clean_metadata(metadata)
-        client_id = clean_client_id(client_id)
+        turn = self.turns.get(conversation.id)
+        with turn.lock:
+            db.session.refresh(conversation)  # an earlier turn may have changed who answers
+            return self._customer_turn(conversation, original, metadata, clean_client_id(client_id))
+
+    def _customer_turn(self, conversation: Conversation, original: str, metadata: dict[str, str],
+                       client_id: str | None) -> Reply:
+        text = redact(original)
         recent = self._recent(conversation)
         if client_id:
             for earlier in recent:
