@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from rasa_sdk import Action, Tracker
@@ -21,7 +22,8 @@ from actions.conversation import (
     stuck_count_at_step,
     trailing_intents,
 )
-from actions.steps import WAITING, outcome
+from actions.hub_api import HandoverResult, HubApiError, default_hub_api
+from actions.steps import WAITING, StepGuide, outcome
 from bot.catalogue import Catalogue
 
 logger = logging.getLogger(__name__)
@@ -51,26 +53,10 @@ class HandoverSummary:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class HandoverTicket:
-    """The hub's answer: where the customer is in the queue and roughly how long."""
-
-    position: int
-    wait_minutes: int
-
-
 class HandoverDesk(Protocol):
-    """Where handovers go (the hub's `POST /api/handovers`, issue 5); tests pass a fake."""
+    """Where handovers go: the hub's `POST /api/handovers` (`actions.hub_api.HubApi`); tests pass a fake."""
 
-    async def request(self, summary: HandoverSummary) -> HandoverTicket | None: ...
-
-
-class RecordingDesk:
-    """Until the hub takes handovers: the request is recorded in the action server's log only."""
-
-    async def request(self, summary: HandoverSummary) -> HandoverTicket | None:
-        logger.info("handover requested for %s (reason %s)", summary.conversation_id, summary.reason)
-        return None
+    async def request(self, summary: HandoverSummary) -> HandoverResult: ...
 
 
 def handover_reason(tracker: Tracker) -> str:
@@ -121,12 +107,31 @@ def build_handover_summary(tracker: Tracker, catalogue: Catalogue, reason: str |
     )
 
 
+CALLBACK_OFFERED = "callback_offered"  # no adviser can take the chat now: "shall one call you back?"
+
+
+def _when(iso: str | None) -> str:
+    """'Monday 30 November at 08:00' from the hub's ISO date-time; '' when there is none."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
+
+
 class ActionHandover(CatalogueAction, Action):
-    """Records the handover with its summary and tells the customer who takes over, why, and what happens next."""
+    """Hands the chat to the advisers' queue with its summary, and tells the customer who, why and how long.
+
+    The hub answers with a place in the queue, or says nobody can take it now (out of hours, no
+    adviser online): then a callback is offered. When the hub cannot be reached the customer is
+    told so honestly, with the other ways to get help; never "an adviser will reply" when none will.
+    """
 
     def __init__(self, catalogue: Catalogue | None = None, desk: HandoverDesk | None = None) -> None:
         super().__init__(catalogue)
-        self.desk = desk or RecordingDesk()
+        self._desk = desk
 
     def name(self) -> str:
         return "action_handover"
@@ -135,24 +140,50 @@ class ActionHandover(CatalogueAction, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         summary = build_handover_summary(tracker, self.catalogue)
+        service_name = summary.goal_name or "this"
         try:
-            ticket = await self.desk.request(summary)
-        except Exception:  # the desk failing must not lose the customer
-            logger.exception("handover desk failed for %s", tracker.sender_id)
-            ticket = None
-        reason_response = f"utter_handover_reason_{summary.reason}"
-        dispatcher.utter_message(response=reason_response, service_name=summary.goal_name or "this")
-        if ticket is not None:
-            dispatcher.utter_message(
-                response="utter_handover_queued", position=ticket.position, wait_minutes=ticket.wait_minutes
-            )
+            result: HandoverResult | None = await (self._desk or default_hub_api()).request(summary)
+        except HubApiError as exc:  # the hub refusing or failing must not lose the customer
+            logger.warning("handover for %s could not be placed: %s", tracker.sender_id[:8], exc)
+            result = None
+        except Exception:
+            logger.exception("handover for %s failed", tracker.sender_id[:8])
+            result = None
+        if result is None or not (result.queued or result.callback_offered):
+            dispatcher.utter_message(response="utter_handover_failed", service_name=service_name)
+            return [SlotSet("handover", False), outcome(WAITING)]
+        if result.callback_offered:
+            why = "out_of_hours" if result.why == "out_of_hours" else "no_adviser_online"
+            dispatcher.utter_message(response=f"utter_callback_offer_{why}", service_name=service_name,
+                                     opening_hours=result.opening_hours or "during our opening hours",
+                                     next_opening=_when(result.next_opening) or "when we next open")
+            return [SlotSet("handover", False), outcome(CALLBACK_OFFERED)]
+        if result.already_open:
+            dispatcher.utter_message(response="utter_handover_already_queued",
+                                     position=result.position or 1, wait_minutes=result.wait_minutes or 1)
+            return [SlotSet("handover", True), outcome(WAITING)]
+        dispatcher.utter_message(response=f"utter_handover_reason_{summary.reason}", service_name=service_name)
+        if result.position == 0:
+            dispatcher.utter_message(response="utter_handover_claimed")
         else:
-            dispatcher.utter_message(response="utter_handover_recorded")
+            dispatcher.utter_message(response="utter_handover_queued", position=result.position or 1,
+                                     wait_minutes=result.wait_minutes or 1)
         return [SlotSet("handover", True), outcome(WAITING)]
 
 
-class ActionHandback(Action):
-    """The adviser handed the chat back: the assistant says it is back and carries on."""
+def _latest_entity(tracker: Tracker, name: str) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == name and isinstance(entity.get("value"), str) and entity["value"].strip():
+            return entity["value"].strip()
+    return None
+
+
+class ActionHandback(CatalogueAction, Action):
+    """The chat is back with the assistant: it says so, and carries on from the step the adviser chose.
+
+    `EXTERNAL_handback` comes from the hub: from the adviser (entities `step` and `note`, both
+    optional) or from the customer's "back to the assistant" button (entity `by`: customer).
+    """
 
     def name(self) -> str:
         return "action_handback"
@@ -160,5 +191,15 @@ class ActionHandback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_handback")
-        return [SlotSet("handover", False), SlotSet("system_failure", False), outcome(WAITING)]
+        events = [SlotSet("handover", False), SlotSet("system_failure", False)]
+        if _latest_entity(tracker, "by") == "customer":
+            dispatcher.utter_message(response="utter_back_with_assistant")
+            return events + [outcome(WAITING)]
+        service = self.catalogue.get(tracker.get_slot("service") or "")
+        step_id = _latest_entity(tracker, "step")
+        step = service.step(step_id) if service and step_id else None
+        if service is None or step is None:
+            dispatcher.utter_message(response="utter_handback")
+            return events + [outcome(WAITING)]
+        guided = StepGuide(dispatcher, tracker).give(service, step, lead="utter_handback_at_step")
+        return events + [SlotSet("support_mode", "step_through")] + guided

@@ -184,3 +184,14 @@ class HubApi:
 
 def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+_shared: HubApi | None = None
+
+
+def default_hub_api() -> HubApi:
+    """The action server's one client for the hub (keep-alive), made on first use from the environment."""
+    global _shared
+    if _shared is None:
+        _shared = HubApi.from_env()
+    return _shared

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
+from bot.callback_details import clean_email, clean_name, clean_phone, clean_preferred_time
 from bot.console.hours import OpeningHours
 from bot.console.models import CallbackTicket, Handover
 from bot.hub.store import db
 
-PREFERRED = ("asap", "morning", "afternoon")
-MAX_DAYS_AHEAD = 14
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_NAME = re.compile(r"^[^\W\d_][\w .,'’\-]{0,99}$")
-_PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
-_UK_PHONE = re.compile(r"^(?:0\d{9,10}|\+44\d{9,10})$")
-_INTERNATIONAL = re.compile(r"^\+[1-9]\d{7,14}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 FIELDS = ("conversation_id", "name", "phone", "email", "preferred_time")
 
 
@@ -27,57 +19,6 @@ class CallbackProblem(ValueError):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
         self.fields = fields
-
-
-def _text(value: Any) -> str:
-    return _CONTROL.sub("", value).strip() if isinstance(value, str) else ""
-
-
-def clean_name(value: Any) -> str:
-    name = " ".join(_text(value).split())
-    if not name:
-        raise ValueError("Please tell us your name.")
-    if len(name) > 100 or not _NAME.match(name):
-        raise ValueError("Please give your name in letters (up to 100 characters).")
-    return name
-
-
-def clean_phone(value: Any) -> str:
-    phone = _PHONE_PUNCTUATION.sub("", _text(value))
-    if phone.startswith("0044"):
-        phone = "+" + phone[2:]
-    if not (_UK_PHONE.match(phone) or _INTERNATIONAL.match(phone)):
-        raise ValueError("That doesn't look like a phone number: please give a UK number such as "
-                         "01632 960 001 or 07700 900 123, or an international one starting with +.")
-    return phone
-
-
-def clean_email(value: Any) -> str:
-    email = _text(value)
-    if len(email) > 254 or not _EMAIL.match(email):
-        raise ValueError("That doesn't look like an email address: please check it, e.g. name@example.com.")
-    return email
-
-
-def clean_preferred_time(value: Any, hours: OpeningHours, now: datetime) -> str:
-    """'asap', 'morning', 'afternoon', or a date and time within the next two weeks when advisers are in."""
-    text = _text(value).lower()
-    if text in PREFERRED:
-        return text
-    try:
-        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("Please choose as soon as possible, a morning, an afternoon, or a date and time.") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=hours.zone)
-    now = now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now
-    if moment <= now:
-        raise ValueError("That time has passed: please choose a time from now on.")
-    if moment > now + timedelta(days=MAX_DAYS_AHEAD):
-        raise ValueError(f"Please choose a time in the next {MAX_DAYS_AHEAD} days.")
-    if not hours.is_open(moment):
-        raise ValueError(f"Advisers call back only when we're open ({hours.describe()}): please choose another time.")
-    return moment.astimezone(hours.zone).replace(tzinfo=None).isoformat(timespec="minutes")
 
 
 def validate(body: Any, hours: OpeningHours, now: datetime) -> dict[str, Any]:

@@ -183,7 +183,7 @@ def resolve(adviser: Adviser, handover_id: int, outcome: Any, note: Any) -> Hand
         pass  # a supervisor may close a chat nobody took (the customer left)
     else:
         _require_open_for(adviser, handover)
-    if outcome not in OUTCOMES:
+    if not isinstance(outcome, str) or outcome not in OUTCOMES:
         raise DeskError(400, "unknown_outcome", f"The outcome must be one of: {', '.join(OUTCOMES)}.")
     note = redact(note.strip())[:MAX_NOTE_CHARS] if isinstance(note, str) and note.strip() else None
     was_claimed = handover.status == "claimed"
@@ -213,10 +213,11 @@ def reassign(supervisor: Adviser, handover_id: int, to: Any) -> Handover:
         _changed(handover)
         return handover
     try:
-        target = db.session.get(Adviser, int(to))
-    except (TypeError, ValueError):
-        target = None
-    if target is None or not target.active:
+        target_id = int(to)
+    except (TypeError, ValueError, OverflowError):
+        target_id = 0
+    target = db.session.get(Adviser, target_id) if 0 < target_id < 2**63 else None
+    if target is None or not target.active or target.is_content:
         raise DeskError(400, "unknown_adviser", "Choose an adviser who can take chats, or the queue.")
     handover.status, handover.claimed_by_id, handover.claimed_at = "claimed", target.id, utcnow()
     handover.conversation.handled_by = "adviser"
@@ -228,16 +229,31 @@ def reassign(supervisor: Adviser, handover_id: int, to: Any) -> Handover:
 
 
 def customer_returns(conversation: Conversation) -> Handover | None:
-    """The customer chose to go back to the assistant: close their open handover and tell the advisers."""
+    """The customer chose to go back to the assistant: close their open handover, tell the advisers and Rasa.
+
+    Rasa hears `EXTERNAL_handback` (by: customer) so the assistant knows it answers again and
+    says so; if Rasa is not answering, the hub says it instead.
+    """
     handover = Handover.query.filter(Handover.conversation_id == conversation.id,
                                      Handover.status.in_(OPEN_STATUSES)).first()
     if handover is None:
         return None
     _close(handover, None, "customer_returned", None)
     db.session.commit()
-    _router().deliver(conversation, "system", BACK_WITH_ASSISTANT, {"custom": {"notice": "back_to_assistant"}})
     logger.info("handover %s: the customer went back to the assistant", handover.id)
     _after_close(handover)
+    try:
+        answers = current_app.extensions["wayfinder.assistant"].trigger_intent(
+            conversation.id, HANDBACK_INTENT, {"by": "customer"})
+    except RasaUnavailable as exc:
+        logger.warning("back to the assistant for %s: Rasa did not answer (%s)", conversation.id[:8], exc)
+        answers = []
+    router = _router()
+    for answer in answers:
+        shown = {k: answer[k] for k in BOT_MESSAGE_KEYS if k in answer}
+        router.deliver(conversation, "bot", shown.pop("text", None), shown)
+    if not answers:
+        router.deliver(conversation, "system", BACK_WITH_ASSISTANT, {"custom": {"notice": "back_to_assistant"}})
     return handover
 
 

@@ -113,7 +113,7 @@ def validate_summary(body: Any) -> dict[str, Any]:
     if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 80:
         problems["conversation_id"] = "required: the conversation (Rasa sender) id"
     reason = body.get("reason")
-    if reason not in REASONS:
+    if not isinstance(reason, str) or reason not in REASONS:
         problems["reason"] = f"required, one of: {', '.join(REASONS)}"
     familiarity = body.get("familiarity")
     if familiarity not in (None, "", "new", "familiar"):
@@ -122,7 +122,7 @@ def validate_summary(body: Any) -> dict[str, Any]:
     if not isinstance(identity, bool):
         problems["identity_verified"] = "must be true or false"
     tried = body.get("tried") or []
-    if not isinstance(tried, list) or any(t not in TRIED for t in tried):
+    if not isinstance(tried, list) or any(not isinstance(t, str) or t not in TRIED for t in tried):
         problems["tried"] = f"must be a list of: {', '.join(TRIED)}"
         tried = []
     clean = {
@@ -217,6 +217,9 @@ def create_handover():
     consoles = current_app.extensions.get("wayfinder.console_sockets")
     if consoles is not None:
         consoles.handover_waiting(queue_item(handover, desk.position(handover)))
+    sockets = current_app.extensions.get("wayfinder.sockets")
+    if sockets is not None:  # the widget shows "waiting for an adviser" and the way back
+        sockets.tell_talking_to(conversation)
     return _queued(handover, 201)
 
 

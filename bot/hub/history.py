@@ -58,6 +58,8 @@ def talking_to(conversation: Conversation) -> dict[str, str | None]:
     """Who answers the customer now: the assistant, or an adviser (with the name they gave)."""
     if conversation.handled_by == "bot":
         return {"kind": "assistant", "name": None}
+    if conversation.handled_by == "queue":
+        return {"kind": "queue", "name": None}  # waiting for an adviser
     adviser = (
         Message.query.filter_by(conversation_id=conversation.id, sender="adviser")
         .order_by(Message.id.desc())

@@ -41,6 +41,9 @@ class CustomerSockets:
             async_mode="threading",
             cors_allowed_origins=list(self.allowed_origins),
             max_http_buffer_size=MAX_PACKET_BYTES,
+            # the scale profile: several hubs share emits through Redis (bot/scale.py)
+            message_queue=app.config.get("WAYFINDER_MESSAGE_QUEUE"),
+            channel=app.config.get("WAYFINDER_MESSAGE_CHANNEL", "flask-socketio"),
             manage_session=False,
             logger=False,
             engineio_logger=False,
@@ -54,6 +57,7 @@ class CustomerSockets:
             ("user_uttered", self.user_uttered),
             ("page_view", self.page_view),
             ("history_request", self.history_request),
+            ("back_to_assistant", self.back_to_assistant),
         ):
             self.socketio.on_event(event, handler)
         router.listeners.append(self.publish)
@@ -114,6 +118,16 @@ class CustomerSockets:
             return {"ok": False, "error": "no_session", "message": NO_SESSION}
         return {"ok": True, "session_id": conversation.id, "talking_to": talking_to(conversation),
                 "messages": history(conversation)}
+
+    def back_to_assistant(self, data: Any = None) -> dict[str, Any]:
+        """The customer leaves the advisers' queue (or the adviser) and talks to the assistant again."""
+        conversation = self._conversation()
+        if conversation is None:
+            return {"ok": False, "error": "no_session", "message": NO_SESSION}
+        from bot.console.desk import customer_returns  # the console is part of every hub app
+
+        handover = customer_returns(conversation)
+        return {"ok": True, "returned": handover is not None, "talking_to": talking_to(conversation)}
 
     # -- to the browser ------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from actions.handover import ActionHandback, ActionHandover, HandoverTicket, build_handover_summary
+from actions.handover import ActionHandback, ActionHandover, build_handover_summary
+from actions.hub_api import HandoverResult, HubApiError
 from actions.manner import ActionAcknowledgeFrustration, ActionHandleFallback
 from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
 from tests.actions.support import responses, run, slot, tracker, user
@@ -96,35 +97,77 @@ def test_the_summary_has_everything_the_adviser_needs(catalogue):
 
 
 class FakeDesk:
-    def __init__(self, ticket=None, error=None):
-        self.ticket, self.error, self.requests = ticket, error, []
+    """The hub's handover API, scripted: an answer or an error; records every summary."""
+
+    def __init__(self, result=None, error=None):
+        self.result, self.error, self.requests = result, error, []
 
     async def request(self, summary):
         self.requests.append(summary)
         if self.error:
             raise self.error
-        return self.ticket
+        return self.result
 
 
-def test_handover_tells_the_customer_who_and_why_and_records_it(catalogue):
-    desk = FakeDesk()
+QUEUED = HandoverResult(status="waiting", handover_id=7, position=2, wait_minutes=4, advisers_online=1)
+
+
+def test_handover_tells_the_customer_who_and_why_and_their_place_in_the_queue(catalogue):
+    desk = FakeDesk(QUEUED)
     messages, slots, _ = run(ActionHandover(catalogue, desk), conversation(catalogue))
-    assert responses(messages) == ["utter_handover_reason_system_failure", "utter_handover_recorded"]
+    assert responses(messages) == ["utter_handover_reason_system_failure", "utter_handover_queued"]
+    assert messages[1]["position"] == 2 and messages[1]["wait_minutes"] == 4
     assert slots["handover"] is True and desk.requests[0].goal == "pay_council_tax"
 
 
-def test_handover_with_a_queue_place_says_it(catalogue):
-    desk = FakeDesk(ticket=HandoverTicket(position=2, wait_minutes=4))
-    t = tracker({"service": "report_missed_bin"}, intent="request_human")
-    messages, _, _ = run(ActionHandover(catalogue, desk), t)
-    assert responses(messages) == ["utter_handover_reason_customer_request", "utter_handover_queued"]
-    assert messages[1]["position"] == 2
+def test_a_chat_an_adviser_already_has_is_not_queued_again(catalogue):
+    desk = FakeDesk(HandoverResult(status="claimed", position=0, wait_minutes=0, already_open=True))
+    messages, slots, _ = run(ActionHandover(catalogue, desk), tracker({}, intent="request_human"))
+    assert responses(messages) == ["utter_handover_already_queued"] and slots["handover"] is True
 
 
-def test_a_desk_that_fails_still_answers_the_customer(catalogue):
-    messages, slots, _ = run(ActionHandover(catalogue, FakeDesk(error=RuntimeError("down"))),
-                             tracker({}, intent="request_human"))
-    assert responses(messages)[-1] == "utter_handover_recorded" and slots["handover"] is True
+def test_out_of_hours_a_callback_is_offered_with_the_opening_hours(catalogue):
+    desk = FakeDesk(HandoverResult(status="callback_offered", why="out_of_hours",
+                                   opening_hours="Monday to Friday 08:00 to 18:00",
+                                   next_opening="2026-11-30T08:00:00+00:00"))
+    messages, slots, _ = run(ActionHandover(catalogue, desk), tracker({}, intent="request_human"))
+    assert responses(messages) == ["utter_callback_offer_out_of_hours"]
+    assert messages[0]["next_opening"] == "Monday 30 November at 08:00"
+    assert messages[0]["opening_hours"] == "Monday to Friday 08:00 to 18:00"
+    assert slots == {"handover": False, "outcome": "callback_offered"}  # the assistant still answers
+
+
+def test_nobody_online_a_callback_is_offered(catalogue):
+    desk = FakeDesk(HandoverResult(status="callback_offered", why="no_adviser_online"))
+    messages, slots, _ = run(ActionHandover(catalogue, desk), tracker({}, intent="request_human"))
+    assert responses(messages) == ["utter_callback_offer_no_adviser_online"]
+    assert slots["outcome"] == "callback_offered"
+
+
+def test_a_hub_that_fails_is_said_honestly_never_an_adviser_will_reply(catalogue):
+    for error in (HubApiError("did not answer in 5 s", timed_out=True),
+                  HubApiError("answered 500", status=500), RuntimeError("bug")):
+        messages, slots, _ = run(ActionHandover(catalogue, FakeDesk(error=error)), tracker({}, intent="request_human"))
+        assert responses(messages) == ["utter_handover_failed"], error
+        assert slots["handover"] is False
+
+
+def test_handback_at_a_step_carries_on_from_that_step(catalogue):
+    t = tracker({"handover": True, "service": "pay_council_tax", "familiarity": "new"},
+                intent="EXTERNAL_handback", entities=[{"entity": "step", "value": "amount"},
+                                                      {"entity": "note", "value": "identity checked by phone"}])
+    messages, slots, _ = run(ActionHandback(catalogue), t)
+    step = catalogue.get("pay_council_tax").step("amount")
+    assert responses(messages)[0] == "utter_handback_at_step" and messages[0]["step_title"] == step.title
+    assert responses(messages)[1] in ("utter_step", "utter_step_with_link")
+    assert slots["current_step"] == "amount" and slots["support_mode"] == "step_through"
+    assert slots["handover"] is False
+
+
+def test_back_by_the_customers_choice_says_so(catalogue):
+    t = tracker({"handover": True}, intent="EXTERNAL_handback", entities=[{"entity": "by", "value": "customer"}])
+    messages, slots, _ = run(ActionHandback(catalogue), t)
+    assert responses(messages) == ["utter_back_with_assistant"] and slots["handover"] is False
 
 
 def test_handback_says_the_assistant_is_back():

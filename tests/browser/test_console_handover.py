@@ -118,3 +118,38 @@ def test_a_customer_is_handed_over_answered_and_handed_back(browser, site):
     box.press("Enter")
     expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: yes please")
     assert not errors, errors
+
+
+def test_a_customer_waiting_for_an_adviser_can_go_back_to_the_assistant(browser, site):
+    errors: list = []
+    customer, adviser = new_page(browser, errors), new_page(browser, errors)
+    customer.goto(site["portal"] + "/")
+    customer.get_by_role("button", name=re.compile("chat", re.IGNORECASE)).click()
+    box = customer.get_by_label("Message")
+    box.fill("I want a person")
+    box.press("Enter")
+    expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: I want a person")
+    conversation_id = site["assistant"].sent[-1]["sender"]
+    adviser.goto(site["hub"] + "/console/")
+    adviser.get_by_label("Username").fill("alice")
+    adviser.get_by_label("Password").fill(PASSWORD)
+    adviser.get_by_role("button", name="Sign in").click()
+    answer = requests.post(site["hub"] + "/api/handovers", json={**SUMMARY, "conversation_id": conversation_id},
+                           headers={"Authorization": f"Bearer {HUB_TOKEN}"}, timeout=10)
+    assert answer.status_code == 201
+    widget = customer.locator("#wayfinder-widget")
+    expect(widget).to_contain_text("Waiting for an adviser")
+    expect(adviser.locator("#waiting tbody tr")).to_have_count(1)
+
+    site["assistant"].on_page = [{"text": "You're back with me, the assistant."}]
+    widget.get_by_role("button", name="Back to the assistant").click()
+    expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You're back with me")
+    expect(widget).to_contain_text("You're talking to: Assistant")
+    expect(widget.get_by_role("button", name="Back to the assistant")).to_be_hidden()
+    expect(adviser.locator("#waiting tbody tr")).to_have_count(0)  # gone from the advisers' queue, live
+    assert site["assistant"].triggered[-1] == {"sender": conversation_id, "intent": "EXTERNAL_handback",
+                                               "entities": {"by": "customer"}}
+    box.fill("hello again")
+    box.press("Enter")
+    expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: hello again")
+    assert not errors, errors

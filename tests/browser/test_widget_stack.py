@@ -145,6 +145,115 @@ def test_what_a_customer_types_is_shown_as_text_never_run(page, stack):
     assert page.evaluate("window.pwned") is None
 
 
+# -- people: callbacks and handovers (CS16, CS17, 6b) -------------------------------------
+
+
+def set_fault(stack: dict, service: str, mode: str) -> None:
+    answer = requests.post(f"{stack['portal']}/api/faults", json={"service": service, "mode": mode},
+                           headers={"Authorization": f"Bearer {stack['env']['WAYFINDER_PORTAL_TOKEN']}"}, timeout=10)
+    assert answer.status_code == 200, answer.text
+
+
+def last_bot_text(page: Page) -> str:
+    return bot_messages(page).last.inner_text()
+
+
+def sign_in_adviser(page: Page, stack: dict) -> None:
+    page.goto(stack["hub"] + "/console/")
+    page.get_by_label("Username").fill("adviser")
+    page.get_by_label("Password").fill(stack["env"]["WAYFINDER_ADVISER_PASSWORD"])
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name=re.compile("Waiting"))).to_be_visible()
+
+
+def test_with_nobody_online_a_callback_is_taken_in_the_chat_and_reaches_the_console(browser, stack):
+    customer = browser.new_context(locale="en-GB").new_page()
+    open_chat(customer, stack, "/")
+    converse(customer, "can i speak to a real person please")
+    expect(bot_messages(customer).last).to_contain_text("Would you like a callback?")
+    converse(customer, "yes")
+    expect(bot_messages(customer).last).to_contain_text("What name should the adviser ask for?")
+    converse(customer, "12345")
+    expect(bot_messages(customer).nth(-2)).to_contain_text("Please give your name in letters")
+    converse(customer, "my name is Priya Shah")
+    expect(bot_messages(customer).last).to_contain_text("phone number or email address")
+    converse(customer, "0770")
+    expect(bot_messages(customer).nth(-2)).to_contain_text("doesn't look like a phone number")
+    converse(customer, "priya.shah@example.com")
+    expect(bot_messages(customer).last).to_contain_text("When suits you best?")
+    customer.locator(f"{LOG}").get_by_role("button", name="A morning").click()
+    expect(bot_messages(customer).last).to_contain_text(re.compile(r"Your reference is CB-\d+"), timeout=ANSWER_TIMEOUT)
+    reference = re.search(r"CB-\d+", last_bot_text(customer)).group(0)
+    assert "email you in the morning" in last_bot_text(customer)
+
+    adviser = browser.new_context(locale="en-GB").new_page()
+    sign_in_adviser(adviser, stack)
+    adviser.goto(stack["hub"] + "/console/callbacks")
+    ticket = adviser.locator("h2", has_text=reference)
+    expect(ticket).to_contain_text("Priya Shah")
+    expect(adviser.locator("body")).not_to_contain_text("12345")  # the rejected details were never stored
+    adviser.context.close()
+    customer.context.close()
+
+
+def test_a_system_failure_goes_to_an_adviser_who_answers_and_hands_back(browser, stack):
+    """The issue's two-browser test on the real stack: fault switch → failure path → adviser → hand back."""
+    errors: list = []
+    customer = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB").new_page()
+    adviser = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB").new_page()
+    for page in (customer, adviser):
+        page.set_default_timeout(15_000)
+        page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in_adviser(adviser, stack)  # an adviser is online: chats are queued, not offered a callback
+    set_fault(stack, "apply_parking_permit", "down")
+    try:
+        open_chat(customer, stack, "/parking/permit")
+        converse(customer, "i want to apply for a parking permit")
+        said = " ".join(bot_messages(customer).all_inner_texts())
+        assert "isn't working" in said and "not anything you've done" in said
+        converse(customer, "yes please")
+        expect(bot_messages(customer).last).to_contain_text(re.compile(r"number 1 in the queue"))
+        widget = customer.locator("#wayfinder-widget")
+        expect(widget).to_contain_text("Waiting for an adviser")
+        expect(widget.get_by_role("button", name="Back to the assistant")).to_be_visible()
+
+        # the adviser sees it live, with the summary the assistant built
+        row = adviser.locator("#waiting tbody tr")
+        expect(row).to_have_count(1, timeout=ANSWER_TIMEOUT)
+        expect(row).to_contain_text("The online service itself failed")
+        row.get_by_role("link", name="Read summary").click()
+        summary = adviser.locator(".summary")
+        expect(summary).to_contain_text("parking permit", ignore_case=True)
+        expect(adviser.locator("#transcript")).to_contain_text("i want to apply for a parking permit")
+        adviser.get_by_role("button", name="Claim this chat").click()
+        expect(customer.locator(LOG)).to_contain_text("Hello, I'm Sam (adviser), an adviser.")
+        expect(widget).to_contain_text("You're talking to: Sam (adviser)")
+
+        adviser.get_by_label("Your reply").fill("The permit system is down; I can take your application by phone.")
+        adviser.get_by_role("button", name="Send to the customer").click()
+        expect(customer.locator(LOG)).to_contain_text("I can take your application by phone.")
+        answers = bot_messages(customer).count()
+        say(customer, "ok thanks, my number is 07700 900123")
+        expect(adviser.locator("#transcript")).to_contain_text("07700 900123")
+        customer.wait_for_timeout(3000)
+        expect(bot_messages(customer)).to_have_count(answers)  # while an adviser has the chat, the bot is silent
+
+        # back to the assistant at a chosen step: it says so and carries on
+        adviser.get_by_label("Carry on from").select_option(index=1)
+        adviser.get_by_label("Note for the assistant").fill("Took the application by phone")
+        adviser.get_by_role("button", name="Hand back").click()
+        expect(bot_messages(customer).last).to_contain_text("handed you back to me", timeout=ANSWER_TIMEOUT)
+        expect(widget).to_contain_text("You're talking to: Assistant")
+        expect(widget.get_by_role("button", name="Back to the assistant")).to_be_hidden()
+        converse(customer, "thank you")
+        assert bot_messages(customer).last.inner_text().strip()
+    finally:
+        set_fault(stack, "apply_parking_permit", "none")
+    assert not errors, errors
+    customer.context.close()
+    adviser.context.close()
+
+
 # -- other Socket.IO clients (Rasa's own widgets speak this protocol) --------------------
 
 

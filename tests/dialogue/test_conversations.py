@@ -73,7 +73,11 @@ def test_a_familiar_customer_has_it_done_for_them_with_identity_and_consent(stac
 
 
 def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
-    """6b: the status API says down: not the customer's fault, an adviser offered, handover recorded."""
+    """6b: the status API says down: not the customer's fault, an adviser offered.
+
+    This harness runs no hub, so the handover itself cannot be placed: the customer is told that
+    honestly, with another way to reach us (the whole stack's handover: tests/browser/test_handover_stack.py).
+    """
     assistant, urls = stack
     set_fault(urls["portal"], "apply_parking_permit", "down")
     try:
@@ -81,8 +85,8 @@ def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
         said = text_of(chat.say("i want to apply for a parking permit"))
         assert "isn't working" in said and "not anything you've done" in said and "adviser" in said
         said = text_of(chat.say("yes please"))
-        assert "advisers" in said and "won't need to repeat yourself" in said
-        assert chat.slot("handover") is True
+        assert "can't reach our advisers" in said and "01632 960 000" in said
+        assert chat.slot("handover") is False
     finally:
         set_fault(urls["portal"], "apply_parking_permit", "none")
 

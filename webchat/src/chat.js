@@ -55,6 +55,7 @@
       onClose: function () { self.close(); },
       onSend: function (text) { return self.send(text); },
       onQuickReply: function (title, payload) { self.send(payload, title); },
+      onBackToAssistant: function () { self.backToAssistant(); },
     });
     if (this.perTab.getItem(this.keys.open) === "1") {
       this.view.open(false);
@@ -110,6 +111,22 @@
     socket.on("connect_error", function () { self.offline(); });
     socket.on("bot_uttered", function (message) { self.received(message); });
     socket.on("talking_to", function (who) { self.view.setTalkingTo(who); });
+  };
+
+  /** Leave the advisers' queue (or the adviser): the assistant answers again and says so. */
+  Chat.prototype.backToAssistant = function () {
+    var self = this;
+    if (!this.ready) {
+      this.view.setStatus(this.t("offline"));
+      return;
+    }
+    this.view.setBackBusy(true);
+    this.socket.timeout(ACK_TIMEOUT_MS).emit("back_to_assistant", {}, function (err, answer) {
+      self.view.setBackBusy(false);
+      if (!err && answer && answer.ok) {
+        self.view.setTalkingTo(answer.talking_to);
+      }
+    });
   };
 
   Chat.prototype.offline = function () {

@@ -16,6 +16,8 @@
       talkingToAssistant: "You're talking to: Assistant",
       talkingToAdviser: "You're talking to: {name}",
       talkingToAdviserUnnamed: "You're talking to: an adviser",
+      waitingForAdviser: "Waiting for an adviser. You can keep typing: they'll see it.",
+      backToAssistant: "Back to the assistant",
       conversation: "Conversation",
       messageLabel: "Message",
       messageHint: "Press Enter to send, Shift and Enter for a new line.",

@@ -86,6 +86,11 @@
     titles.appendChild(el("h2", { id: "wf-title", class: "wf-title" }, config.title || this.t("title")));
     this.talkingTo = el("p", { class: "wf-talking-to" }, this.t("talkingToAssistant"));
     titles.appendChild(this.talkingTo);
+    this.backButton = el("button", { type: "button", class: "wf-back", hidden: "" }, this.t("backToAssistant"));
+    this.backButton.addEventListener("click", function () {
+      self.handlers.onBackToAssistant();
+    });
+    titles.appendChild(this.backButton);
     header.appendChild(titles);
     this.closeButton = el("button", { type: "button", class: "wf-close", "aria-label": this.t("close") });
     this.closeButton.appendChild(el("span", { "aria-hidden": "true" }, "×"));
@@ -215,8 +220,16 @@
     var text = this.t("talkingToAssistant");
     if (who && who.kind === "adviser") {
       text = who.name ? this.t("talkingToAdviser", { name: who.name }) : this.t("talkingToAdviserUnnamed");
+    } else if (who && who.kind === "queue") {
+      text = this.t("waitingForAdviser");
     }
     this.talkingTo.textContent = text;
+    // while an adviser has (or will have) the chat, the customer can still choose the assistant
+    this.backButton.hidden = !(who && (who.kind === "adviser" || who.kind === "queue"));
+  };
+
+  View.prototype.setBackBusy = function (busy) {
+    this.backButton.disabled = !!busy;
   };
 
   View.prototype.scrollToEnd = function () {
