@@ -12,7 +12,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test check-content lint clean chromium purge soak
+.PHONY: help setup train run test check-content lint clean chromium nginx services bench purge soak
 
 help:
 	@echo "make run            set up, train if needed, start the stack and print its URLs"
@@ -21,6 +21,7 @@ help:
 	@echo "make train          build the spaCy pipeline and train the Rasa model if their inputs changed"
 	@echo "make check-content  check the service catalogue against the portal"
 	@echo "make lint           ruff"
+	@echo "make bench          load test and profile (reports/bench.md; not part of make test)"
 	@echo "make purge          delete conversations idle longer than WAYFINDER_RETENTION_DAYS (DAYS=n to override)"
 	@echo "make soak           30 minutes of mixed load with process restarts (SOAK_MINUTES=n to shorten)"
 
@@ -50,6 +51,48 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
 	fi
 
+# The scale profile puts Debian's nginx in front of the hubs and Rasa processes; installed once.
+nginx:
+	@if ! command -v nginx >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "The scale profile needs Debian's nginx. Install it with: sudo apt-get install nginx"; exit 1; \
+		fi; \
+		echo "Installing Debian's nginx for the scale profile"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx; \
+	fi
+
+# PostgreSQL and Redis on 127.0.0.1 (the scale profile, the store's migration tests, the scale
+# tests): started when not running, installed from Debian's packages when missing (as root).
+# A PostgreSQL installed here trusts local TCP connections, as the project's machines do.
+services:
+	@if ! { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }; then \
+		if [ "$$(id -u)" != 0 ]; then echo "PostgreSQL is not running on 127.0.0.1:5432; start it, or: sudo make services"; exit 1; fi; \
+		if ! command -v pg_ctlcluster >/dev/null; then \
+			echo "Installing Debian's postgresql"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql || exit 1; \
+			hba="$$(ls /etc/postgresql/*/main/pg_hba.conf | head -1)"; \
+			sed -i '1i host all all 127.0.0.1/32 trust' "$$hba"; \
+		fi; \
+		pg_lsclusters -h | while read -r version cluster _; do pg_ctlcluster "$$version" "$$cluster" start || true; done; \
+		for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+		pg_isready -h 127.0.0.1 -p 5432 || exit 1; \
+	fi
+	@if ! { command -v redis-cli >/dev/null && redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; }; then \
+		if [ "$$(id -u)" != 0 ]; then echo "Redis is not running on 127.0.0.1:6379; start it, or: sudo make services"; exit 1; fi; \
+		if ! command -v redis-server >/dev/null; then \
+			echo "Installing Debian's redis-server"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server || exit 1; \
+		fi; \
+		redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no; \
+		for i in $$(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done; \
+		redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || exit 1; \
+	fi
+
+# Load and profile: 1, 20 and 100 concurrent conversations through the hub and straight to Rasa
+# (reports/bench.md). Not part of `make test`; takes about half an hour and both cores.
+bench: train nginx services
+	$(PY) -m bench
+
 setup: $(STAMP) $(WEBCHAT_STAMP)
 
 train: setup
@@ -58,7 +101,7 @@ train: setup
 run: train
 	$(VENV)/bin/wayfinder run
 
-test: train chromium
+test: train chromium nginx services
 	$(PY) -m pytest
 
 check-content: setup
@@ -66,7 +109,7 @@ check-content: setup
 	$(VENV)/bin/rasa data validate --domain $(DOMAIN) --data data/nlu data/rules data/stories --config config.yml
 
 lint: setup
-	$(VENV)/bin/ruff check bot actions demo_portal tests
+	$(VENV)/bin/ruff check bot actions demo_portal tests bench
 
 clean:
 	rm -rf build models .pytest_cache .ruff_cache

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import requests
@@ -45,8 +45,10 @@ def stack_environment(model: Path, environ: Mapping[str, str] | None = None) -> 
     return env
 
 
-def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout: float) -> str | None:
-    """None once the hub says everything is ready and the portal answers; else what is not ready."""
+def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout: float,
+                     probes: Sequence[str] = ()) -> str | None:
+    """None once the hub says everything is ready, the portal answers and so does every URL in `probes`
+    (each process behind the scale profile's nginx); else what is not ready."""
     hub, portal = env["WAYFINDER_HUB_URL"].rstrip("/"), env["WAYFINDER_PORTAL_URL"].rstrip("/")
     deadline = time.monotonic() + timeout
     last = "nothing answered yet"
@@ -58,9 +60,10 @@ def wait_until_ready(env: Mapping[str, str], process: subprocess.Popen, timeout:
             health = requests.get(f"{hub}/healthz", timeout=3)
             if health.status_code == 200:
                 status = requests.get(f"{portal}/api/status", timeout=3)
-                if status.status_code == 200:
+                waiting = [url for url in probes if requests.get(url, timeout=3).status_code != 200]
+                if status.status_code == 200 and not waiting:
                     return None
-                last = f"portal answered {status.status_code}"
+                last = f"portal answered {status.status_code}" if status.status_code != 200 else f"{waiting[0]} not ready"
             else:
                 last = f"hub health: {health.text.strip()[:300]}"
         except requests.RequestException as exc:
@@ -90,10 +93,15 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     model = ensure_model()
     env = stack_environment(model)
+    procfile, probes = PROJECT_ROOT / "Procfile", []
+    if env.get("WAYFINDER_PROFILE") == "scale":
+        from bot import scale
+
+        procfile, probes = scale.prepare(env)
     from bot.console.accounts import ensure_demo_adviser
 
     ensure_demo_adviser(env["WAYFINDER_DATABASE_URL"], env["WAYFINDER_ADVISER_PASSWORD"])
-    command = [str(Path(sys.executable).with_name("honcho")), "start", "-f", str(PROJECT_ROOT / "Procfile"),
+    command = [str(Path(sys.executable).with_name("honcho")), "start", "-f", str(procfile),
                "-d", str(PROJECT_ROOT), "--no-prefix" if args.quiet else "--no-colour"]
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
 
@@ -106,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    problem = wait_until_ready(env, process, args.ready_timeout)
+    problem = wait_until_ready(env, process, args.ready_timeout, probes)
     if problem:
         print(f"\nWayfinder did not become ready in {args.ready_timeout:.0f} s: {problem}", file=sys.stderr)
         stop()

@@ -27,6 +27,13 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_PORTAL_TOKEN": (None, "token for the portal's fault switch `POST /api/faults` (secret)"),
     "WAYFINDER_SECRET_KEY": (None, "signs the hub's conversation ids and console sessions (secret)"),
     "WAYFINDER_PORTAL_SECRET_KEY": (None, "signs the demo portal's sessions (secret)"),
+    "WAYFINDER_PROFILE": ("embedded", "`embedded`: one process of each, SQLite, locks in memory; `scale`: PostgreSQL, Redis and several hub and Rasa processes behind nginx (see Scale-out)"),
+    "WAYFINDER_REDIS_URL": ("redis://127.0.0.1:6379/0", "scale profile: Rasa's lock store, the hubs' Socket.IO message queue, rate-limit counters and turn locks"),
+    "WAYFINDER_TRACKER_DATABASE_URL": ("postgresql://postgres@127.0.0.1:5432/wayfinder_tracker", "scale profile: Rasa's tracker store (created when missing)"),
+    "WAYFINDER_HUB_PROCESSES": ("2", "scale profile: hub processes on this machine, behind nginx at WAYFINDER_HUB_URL"),
+    "WAYFINDER_RASA_PROCESSES": ("2", "scale profile: `rasa run` processes on this machine, behind nginx at WAYFINDER_RASA_URL"),
+    "WAYFINDER_HUB_BACKENDS": ("none", "scale profile: hubs on other machines for this nginx to use too (`host:port,host:port`)"),
+    "WAYFINDER_RASA_BACKENDS": ("none", "scale profile: `rasa run` processes on other machines for this nginx to use too"),
     "WAYFINDER_DATA_DIR": ("var", "where the embedded SQLite databases and logs live"),
     "WAYFINDER_DATABASE_URL": ("sqlite:///var/hub.db", "the hub's store (SQLAlchemy URL)"),
     "WAYFINDER_PORTAL_DATABASE_URL": ("sqlite:///var/portal.db", "the demo portal's store"),
@@ -43,6 +50,9 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_RETENTION_DAYS": ("90", "conversations idle for longer are deleted from the hub store and Rasa's tracker store by `make purge` (`wayfinder purge`)"),
     "WAYFINDER_LOGIN_LIMIT": ("5/15minutes", "failed console sign-ins allowed per username (four times as many per address)"),
 }
+
+SCALE_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/wayfinder"  # the hub's store in the scale profile
+PROFILES = ("embedded", "scale")
 
 SECRET_NAMES = tuple(name for name, (default, _) in SETTINGS.items() if default is None)
 
@@ -125,6 +135,8 @@ class Settings:
     database_url: str
     rasa_timeout: float
     rate_limit: str = SETTINGS["WAYFINDER_RATE_LIMIT"][0]
+    profile: str = "embedded"
+    redis_url: str = SETTINGS["WAYFINDER_REDIS_URL"][0]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -143,8 +155,13 @@ class Settings:
         data_dir = Path(get("WAYFINDER_DATA_DIR"))
         if not data_dir.is_absolute():
             data_dir = PROJECT_ROOT / data_dir
+        profile = get("WAYFINDER_PROFILE")
+        if profile not in PROFILES:
+            raise ConfigError(f"WAYFINDER_PROFILE must be one of {', '.join(PROFILES)}, not {profile!r}")
         database_url = get("WAYFINDER_DATABASE_URL")
-        if database_url == SETTINGS["WAYFINDER_DATABASE_URL"][0]:
+        if profile == "scale" and not environ.get("WAYFINDER_DATABASE_URL"):
+            database_url = SCALE_DATABASE_URL
+        elif database_url == SETTINGS["WAYFINDER_DATABASE_URL"][0]:
             database_url = f"sqlite:///{data_dir / 'hub.db'}"
         try:
             timeout = float(get("WAYFINDER_RASA_TIMEOUT"))
@@ -162,4 +179,6 @@ class Settings:
             database_url=database_url,
             rasa_timeout=timeout,
             rate_limit=get("WAYFINDER_RATE_LIMIT"),
+            profile=profile,
+            redis_url=get("WAYFINDER_REDIS_URL"),
         )

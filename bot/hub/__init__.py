@@ -39,6 +39,10 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         raise ConfigError("WAYFINDER_SECRET_KEY is not set: start the stack with `make run`, or set it.")
+    if settings.profile == "scale":  # Redis for counters, turn locks and Socket.IO; behind nginx
+        from bot import scale
+
+        scale.configure_hub(app, settings)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -56,6 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
     app.extensions["wayfinder.assistant"] = assistant
     limits = ConversationLimits(app, {"message": app.config.get("WAYFINDER_RATE_LIMIT") or settings.rate_limit})
     router = ConversationRouter(assistant, ConversationIds(app.config["SECRET_KEY"]), limits)
+    if settings.profile == "scale":
+        router.turns = scale.RedisTurnLocks(settings.redis_url, settings.rasa_timeout)
     app.extensions["wayfinder.router"] = router
     origins = app.config.get("WAYFINDER_ALLOWED_ORIGINS") or settings.allowed_origins
     app.extensions["wayfinder.sockets"] = CustomerSockets(app, router, origins)

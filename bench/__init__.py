@@ -1,0 +1,1 @@
+"""`make bench`: load and profile the running stack (see README, Performance)."""
