@@ -15,7 +15,7 @@ from actions.forms.completion import FIELD_SLOTS, SKIPPED, completion_details, f
 from actions.forms.identity import identity_token
 from actions.parsing import display_date
 from actions.service_api import ServiceApiError
-from actions.status import check_status, say_status
+from actions.status import check_status, failure_details, say_status
 from actions.steps import FAILED, FINISHED, WAITING, outcome
 from bot.catalogue import Service
 
@@ -46,7 +46,8 @@ class ActionStartDoItForMe(CatalogueAction, Action):
         status = await check_status(self.api, service)
         if status is None or not status.is_up:
             say_status(dispatcher, service, status, page_fault=False)
-            return events + [SlotSet("system_failure", True), outcome(FAILED)]
+            return events + [SlotSet("system_failure", True), SlotSet("failure_details", failure_details(service, status)),
+                             outcome(FAILED)]
         dispatcher.utter_message(
             response="utter_do_it_for_me_intro",
             service_name=service.name,
@@ -148,4 +149,5 @@ class ActionCompleteForCustomer(CatalogueAction, Action):
             response="utter_completion_unconfirmed" if exc.timed_out else "utter_completion_failed",
             service_name=service.name,
         )
-        return [SlotSet("system_failure", True), outcome(FAILED)]
+        details = f"{service.name}: doing it for the customer failed: the service API {exc}"
+        return [SlotSet("system_failure", True), SlotSet("failure_details", details), outcome(FAILED)]

@@ -42,11 +42,13 @@ class HandoverSummary:
     goal_name: str | None = None
     problem: str | None = None  # problem id
     familiarity: str | None = None
+    step_id: str | None = None
     step_reached: str | None = None  # step title
     pages_visited: list[str] = field(default_factory=list)
     error_codes: list[str] = field(default_factory=list)
     tried: list[str] = field(default_factory=list)  # support modes, in the order tried
     identity_verified: bool = False
+    failure_details: str | None = None  # what failed, when our system did
     customer_words: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -98,11 +100,14 @@ def build_handover_summary(tracker: Tracker, catalogue: Catalogue, reason: str |
         goal_name=service.name if service else None,
         problem=tracker.get_slot("problem"),
         familiarity=tracker.get_slot("familiarity"),
+        step_id=step.id if step else None,
         step_reached=step.title if step else None,
         pages_visited=pages_visited(tracker),
         error_codes=error_codes_seen(tracker),
         tried=tried,
         identity_verified=bool(tracker.get_slot("identity_verified")),
+        failure_details=tracker.get_slot("failure_details") or next(
+            (v for v in reversed(slot_history(tracker, "failure_details")) if v), None),
         customer_words=customer_words(tracker),
     )
 

@@ -20,6 +20,7 @@ from actions.conversation import (
 )
 from actions.service_api import ServiceApi, ServiceApiError, ServiceStatus
 from bot.catalogue import Catalogue, Service
+from bot.catalogue.models import Problem
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,19 @@ def say_status(dispatcher: CollectingDispatcher, service: Service, status: Servi
     return False
 
 
+def failure_details(service: Service, status: ServiceStatus | None, problem: Problem | None = None,
+                    error_code: str | None = None) -> str:
+    """What failed, in a line for the adviser's summary (the customer is told in plainer words)."""
+    if status is None:
+        return f"{service.name}: the service API failed or did not answer when the assistant checked it"
+    if status.status in ("down", "degraded"):
+        return f"{service.name}: the service API reports it {status.status}"
+    if problem is not None:
+        code = error_code or (problem.error_codes[0] if problem.error_codes else problem.id)
+        return f"{service.name}: the page showed {code}, a fault on our side"
+    return ""
+
+
 class ActionCheckServiceStatus(CatalogueAction, Action):
     """Works out the goal and difficulty, checks the service; a system failure is named honestly, never blamed on them."""
 
@@ -120,4 +134,7 @@ class ActionCheckServiceStatus(CatalogueAction, Action):
         failure = say_status(dispatcher, service, status, page_fault=bool(problem and problem.system_fault))
         if not failure:
             dispatcher.utter_message(response="utter_service_up", service_name=service.name)
-        return events + [SlotSet("system_failure", failure)]
+            return events + [SlotSet("system_failure", False)]
+        page_problem = problem if problem and problem.system_fault else None
+        details = failure_details(service, status, page_problem, page_context(tracker)[1])
+        return events + [SlotSet("system_failure", True), SlotSet("failure_details", details)]

@@ -62,7 +62,9 @@ class StepGuide:
         """What to do about an error the page shows (never blaming the customer)."""
         if problem.system_fault:
             self.dispatcher.utter_message(response="utter_system_fault_on_page", service_name=service.name, help=problem.help)
-            return [SlotSet("problem", problem.id), SlotSet("system_failure", True), outcome(FAILED)]
+            details = f"{service.name}: the page {self.page or ''} showed {self.error_code or problem.id}, a fault on our side"
+            return [SlotSet("problem", problem.id), SlotSet("system_failure", True), SlotSet("failure_details", details),
+                    outcome(FAILED)]
         highlight = step.highlight if step else None
         self.dispatcher.utter_message(
             response="utter_problem_on_page",

@@ -76,6 +76,7 @@ def conversation(catalogue):
              [{"entity": "page", "value": "/council-tax/pay/verify"},
               {"entity": "error_code", "value": "SERVICE_ERROR"}]),
         slot("support_mode", "step_through"), slot("current_step", "verify"), slot("system_failure", True),
+        slot("failure_details", "Pay your council tax: the page showed SERVICE_ERROR, a fault on our side"),
     ]
     return tracker({"service": "pay_council_tax", "problem": "card_declined", "familiarity": "new",
                     "support_mode": "step_through", "current_step": "verify", "system_failure": True,
@@ -92,6 +93,7 @@ def test_the_summary_has_everything_the_adviser_needs(catalogue):
     assert summary.error_codes == ["CARD_DECLINED", "SERVICE_ERROR"]
     assert summary.tried == ["retry_alone", "step_through"]
     assert summary.identity_verified is False and summary.reason == "system_failure"
+    assert summary.step_id == "verify" and "SERVICE_ERROR" in summary.failure_details
     assert summary.customer_words == ["trying to pay council tax and my card keeps getting declined", "yes please"]
     assert "identity_token" not in summary.as_dict()
 

@@ -30,6 +30,7 @@ def test_an_api_that_fails_is_a_system_failure(catalogue, failure):
     messages, slots, _ = run(ActionCheckServiceStatus(catalogue, api), tracker({"service": "report_missed_bin"}))
     assert responses(messages) == ["utter_service_unreachable"]
     assert slots["system_failure"] is True
+    assert "failed or did not answer" in slots["failure_details"]  # for the adviser's summary
 
 
 def test_a_system_error_code_on_the_page_is_a_failure_even_when_the_api_says_up(catalogue):
@@ -39,6 +40,7 @@ def test_a_system_error_code_on_the_page_is_a_failure_even_when_the_api_says_up(
     messages, slots, _ = run(ActionCheckServiceStatus(catalogue, FakeApi("up")), t)
     assert messages[0]["response"] == "utter_service_degraded" and slots["system_failure"] is True
     assert slots["problem"] == "service_error"
+    assert slots["failure_details"] == "Pay your council tax: the page showed SERVICE_ERROR, a fault on our side"
 
 
 def test_a_customer_error_code_on_the_page_is_the_difficulty_not_a_failure(catalogue):
