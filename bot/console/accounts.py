@@ -131,5 +131,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add = sub.add_parser("add", help="create a console account (the password is asked for)")
     add.add_argument("username", help="what the adviser signs in with: lower-case, no spaces")
     add.add_argument("--name", required=True, help="the name customers see, e.g. \"Sam\"")
-    add.add_argument("--role", choices=ROLES, default="adviser", help="supervisors see and reassign all chats")
+    add.add_argument("--role", choices=ROLES, default="adviser", help="supervisors see and reassign all chats; content editors review conversations and read insights, and take no chats")
     add.add_argument("--password-env", metavar="VAR", help="read the password from this environment variable")

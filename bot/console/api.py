@@ -8,7 +8,7 @@ from flask import Blueprint, abort, jsonify, request
 from flask_login import current_user
 
 from bot.console import desk
-from bot.console.models import Adviser, CallbackTicket
+from bot.console.models import ADVISER_ROLES, Adviser, CallbackTicket
 from bot.console.present import handback_steps, queue_item, summary, ticket, transcript
 from bot.console.sessions import advisers_online
 from bot.hub.store import db, utcnow
@@ -78,7 +78,8 @@ def reassign(handover_id: int):
 def advisers():
     if not current_user.is_supervisor:
         abort(403)
-    rows = Adviser.query.filter(Adviser.active.is_(True)).order_by(Adviser.display_name).all()
+    rows = (Adviser.query.filter(Adviser.active.is_(True), Adviser.role.in_(ADVISER_ROLES))
+            .order_by(Adviser.display_name).all())
     return jsonify({"advisers": [{"id": a.id, "display_name": a.display_name, "role": a.role,
                                   "available": a.available} for a in rows]})
 

@@ -7,7 +7,9 @@ from sqlalchemy import Index, text
 
 from bot.hub.store import db, utcnow
 
-ROLES = ("adviser", "supervisor")
+ROLES = ("adviser", "supervisor", "content")
+# Content editors review conversations and read insights; they never take chats (bot.content.views).
+ADVISER_ROLES = ("adviser", "supervisor")
 # waiting: in the queue; claimed: an adviser has it; resolved: closed with an outcome;
 # callback: no adviser could take it (out of hours or nobody online), a callback was offered.
 STATUSES = ("waiting", "claimed", "resolved", "callback")
@@ -34,6 +36,10 @@ class Adviser(UserMixin, db.Model):
     @property
     def is_supervisor(self) -> bool:
         return self.role == "supervisor"
+
+    @property
+    def is_content(self) -> bool:
+        return self.role == "content"
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account cannot sign in

@@ -14,7 +14,7 @@ from limits import parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from bot.console.models import Adviser, AdviserSession
+from bot.console.models import ADVISER_ROLES, Adviser, AdviserSession
 from bot.console.settings import console_settings
 from bot.hub.store import db, utcnow
 
@@ -125,6 +125,7 @@ def advisers_online() -> int:
         .filter(
             Adviser.active.is_(True),
             Adviser.available.is_(True),
+            Adviser.role.in_(ADVISER_ROLES),  # content editors never take chats
             AdviserSession.last_seen > now - timedelta(seconds=PRESENCE_SECONDS),
             AdviserSession.last_active > now - idle_limit(),
         )

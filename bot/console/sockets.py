@@ -66,8 +66,8 @@ class ConsoleSockets:
     # -- connection ------------------------------------------------------------------------
 
     def connect(self, auth: Any = None) -> bool:
-        if not current_user.is_authenticated:
-            return False
+        if not current_user.is_authenticated or current_user.is_content:
+            return False  # content editors do not take chats: no live queue for them
         sent_origin = request.headers.get("Origin")
         own = {request.host_url.rstrip("/"), origin(setting(current_app, "WAYFINDER_HUB_URL") or "")}
         if sent_origin is not None and sent_origin.rstrip("/") not in own:

@@ -32,7 +32,7 @@ from bot.console.forms import (
     ReplyForm,
     ResolveForm,
 )
-from bot.console.models import Adviser, CallbackTicket
+from bot.console.models import ADVISER_ROLES, Adviser, CallbackTicket
 from bot.console.present import (
     REASONS,
     handback_steps,
@@ -43,11 +43,13 @@ from bot.console.present import (
     transcript,
 )
 from bot.console.settings import console_settings
+from bot.content import views as content_views
 from bot.hub.store import db, utcnow
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
 bp.register_blueprint(api_bp)
+bp.register_blueprint(content_views.bp)  # /console/review, /console/insights (content editors, supervisors)
 
 PUBLIC = {"console.login", "console.static"}
 WRONG_LOGIN = "That username and password don't match an adviser account."
@@ -66,8 +68,12 @@ def require_adviser():
         return None
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
+    if current_user.is_content and request.endpoint == "console.queue":
+        return redirect(url_for("console.content.review_list"))
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    if not content_views.role_allows(current_user, request.endpoint):
+        abort(403)
     sessions.touch(active=True)
     return None
 
@@ -203,7 +209,8 @@ def handover(handover_id: int):
         handback.step.data = item.step_id
     reassign = ReassignForm()
     if current_user.is_supervisor:
-        others = Adviser.query.filter(Adviser.active.is_(True)).order_by(Adviser.display_name).all()
+        others = (Adviser.query.filter(Adviser.active.is_(True), Adviser.role.in_(ADVISER_ROLES))
+                  .order_by(Adviser.display_name).all())
         reassign.to.choices = [("queue", "Back to the queue")] + [(str(a.id), a.display_name) for a in others]
     return render_template(
         "console/handover.html", handover=item, card=summary(item), transcript=transcript(item),

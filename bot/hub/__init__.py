@@ -79,6 +79,9 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
 
     app.register_blueprint(handovers.bp)  # POST /api/handovers, /api/callbacks (action server → hub)
     bot.console.init_app(app)  # /console, /console/api/…, Socket.IO namespace /advisers
+    import bot.content
+
+    bot.content.init_app(app)  # turn-by-turn journeys and NLU data, ratings (content review, insights)
     _register_error_handlers(app)
     _register_security_headers(app)
     logging.getLogger("bot").setLevel(logging.INFO)

@@ -55,6 +55,40 @@ class RasaClient:
             raise RasaUnavailable("Rasa answered the trigger without a list of messages")
         return [m for m in messages if isinstance(m, dict)]
 
+    def tracker(self, sender: str, include_events: str = "NONE") -> dict[str, Any]:
+        """The conversation's tracker (Rasa's HTTP API): slots and `latest_message` (its parse_data);
+        `include_events="ALL"` adds every event (for exporting a story)."""
+        url = f"{self.base_url}/conversations/{quote(sender, safe='')}/tracker"
+        params = {"include_events": include_events}
+        if self.token:
+            params["token"] = self.token
+        try:
+            response = self.session.get(url, params=params, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise RasaUnavailable("Rasa answered without JSON") from exc
+        if not isinstance(body, dict):
+            raise RasaUnavailable("Rasa answered a tracker that is not an object")
+        return body
+
+    def domain(self) -> dict[str, Any]:
+        """The loaded model's domain as JSON (Rasa's HTTP API), e.g. which slots steer the dialogue."""
+        params = {"token": self.token} if self.token else None
+        try:
+            response = self.session.get(f"{self.base_url}/domain", params=params, timeout=self.timeout,
+                                        headers={"Accept": "application/json"})
+            body = response.json() if response.status_code == 200 else None
+        except (requests.RequestException, ValueError) as exc:
+            raise RasaUnavailable(f"Rasa could not be reached: {type(exc).__name__}") from exc
+        if not isinstance(body, dict):
+            raise RasaUnavailable("Rasa did not answer with its domain")
+        return body
+
     def _post(self, url: str, payload: dict[str, Any], params: dict[str, str] | None = None) -> Any:
         try:
             response = self.session.post(url, json=payload, params=params, timeout=self.timeout)

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 BASELINE = "0001_baseline"
 # Every module that defines tables on bot.hub.store.db; Alembic compares the store with these.
-MODEL_MODULES = ("bot.hub.store", "bot.console.models")
+MODEL_MODULES = ("bot.hub.store", "bot.console.models", "bot.content.models")
 # A PostgreSQL advisory lock, so that several hub processes starting at once migrate one at a time.
 ADVISORY_LOCK_KEY = 0x57415946  # "WAYF"
 

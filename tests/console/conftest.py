@@ -91,7 +91,7 @@ class Adviser:
         self.client = app.test_client()
         response = login(self.client, username)
         assert response.status_code == 302, response.get_data(as_text=True)
-        self.csrf = csrf_token(self.client, "/console/")
+        self.csrf = csrf_from(self.client.get("/console/", follow_redirects=True).get_data(as_text=True))
 
     def get(self, path: str, **kwargs):
         return self.client.get(path, **kwargs)
@@ -122,6 +122,14 @@ def bob(app):
 @pytest.fixture
 def sue(app):
     return Adviser(app, "sue")
+
+
+@pytest.fixture
+def cara(app):
+    """A content editor: reviews conversations and reads insights, takes no chats."""
+    with app.app_context():
+        add_adviser("cara", "Cara", PASSWORD, "content", method=FAST_HASH)
+    return Adviser(app, "cara")
 
 
 def start_conversation(client, text: str = "I can't pay my council tax") -> str:

@@ -20,7 +20,17 @@ PAGES = [
     ("POST", "/console/handovers/1/resolve"),
     ("POST", "/console/handovers/1/reassign"),
     ("POST", "/console/callbacks/1/done"),
+    ("GET", "/console/review"),
+    ("GET", "/console/review/c1"),
+    ("GET", "/console/review/c1/story.yml"),
+    ("GET", "/console/review/examples.yml"),
+    ("POST", "/console/review/messages/1/example"),
+    ("GET", "/console/insights"),
+    ("GET", "/console/insights.csv"),
 ]
+# What a content editor may open (every other console route is for advisers: 403 for them).
+CONTENT_ROUTES = {path for _, path in PAGES if path.startswith(("/console/review", "/console/insights"))} | {
+    "/console/logout", "/console/api/me", "/console/"}  # the queue's address takes them to the review
 API = [
     ("GET", "/console/api/me"),
     ("GET", "/console/api/handovers"),
@@ -44,7 +54,8 @@ def test_every_console_route_is_listed(app):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/console") or rule.rule in PUBLIC or rule.endpoint == "static":
             continue
-        shape = rule.rule.replace("<int:handover_id>", "<int:x>").replace("<int:ticket_id>", "<int:x>")
+        shape = (rule.rule.replace("<int:handover_id>", "<int:x>").replace("<int:ticket_id>", "<int:x>")
+                 .replace("<int:message_id>", "<int:x>").replace("<conversation_id>", "c1"))
         assert shape in listed, f"{rule.rule} is not in the access-control tests"
 
 
@@ -211,3 +222,51 @@ def test_pages_carry_a_strict_content_security_policy(alice):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "<script>" not in response.get_data(as_text=True)
     assert " style=" not in response.get_data(as_text=True)
+
+
+# -- content editors -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path"), [r for r in PAGES + API if r[1] not in CONTENT_ROUTES])
+def test_a_content_editor_cannot_reach_anything_advisers_do(cara, waiting, method, path):
+    path = path.replace("/1/", f"/{waiting['handover_id']}/").replace("/1", f"/{waiting['handover_id']}")
+    if "/api/" in path:
+        response = cara.client.open(path, method=method, json={"text": "hi", "outcome": "resolved", "to": "queue"},
+                                    headers={"X-CSRFToken": cara.csrf})
+        assert response.status_code == 403
+        assert response.get_json()["error"]["code"] == "forbidden"
+    else:
+        response = cara.client.open(path, method=method,
+                                    data={"csrf_token": cara.csrf, "text": "hi", "outcome": "resolved"})
+        assert response.status_code == 403
+        assert "Your role does not allow that" in response.get_data(as_text=True)
+
+
+def test_a_content_editor_lands_on_the_review_and_takes_no_chats(app, client, cara, alice, waiting):
+    response = cara.get("/console/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/console/review")
+    page = cara.get("/console/review").get_data(as_text=True)
+    assert "Claim" not in page and "Available" not in page and "socket.io" not in page
+    socket = cara.socket()
+    assert not socket.is_connected("/advisers")  # no live queue, no customer details pushed to them
+    with app.app_context():
+        from bot.console.sessions import advisers_online
+
+        assert advisers_online() == 1  # alice; cara signed in but never counts as someone to wait for
+    assert cara.get(f"/console/handovers/{waiting['handover_id']}").status_code == 403
+
+
+def test_a_supervisor_cannot_give_a_chat_to_a_content_editor(app, alice, sue, cara, waiting):
+    handover = waiting["handover_id"]
+    alice.api(f"/console/api/handovers/{handover}/claim")
+    names = [a["display_name"] for a in sue.get("/console/api/advisers").get_json()["advisers"]]
+    assert "Cara" not in names
+    cara_id = cara.get("/console/api/me").get_json()["id"]
+    answer = sue.api(f"/console/api/handovers/{handover}/reassign", {"to": cara_id})
+    assert answer.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/console/review", "/console/insights", "/console/insights.csv"])
+def test_advisers_do_not_see_the_review_but_supervisors_do(alice, sue, path):
+    assert alice.get(path).status_code == 403
+    assert sue.get(path).status_code == 200

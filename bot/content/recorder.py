@@ -1,0 +1,207 @@
+"""Keeps each conversation's journey and what the assistant understood, as the conversation happens.
+
+Why the tracker: Rasa's REST channel answers with the bot's messages only, without the
+`parse_data` of the customer's message. Right after each turn the hub reads the conversation's
+tracker from Rasa's HTTP API with its token, without events (`include_events=NONE`: a small,
+constant-size answer however long the chat): `latest_message` is the parse_data (intent,
+confidence, entities) and `slots` say the service, the step, the problem and the outcome. They
+are stored in the hub's own tables, so review filters and insights are plain SQL over one
+database and still work when Rasa's tracker store is rotated or Rasa is down.
+
+Page views come through the router's listeners: a page of the conversation's service marks the
+step reached, its error code the problem met, and the service's done page a completion.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.content.models import (
+    COMPLETED_ASSISTANT,
+    COMPLETED_SELF,
+    ERROR_CODE,
+    PROBLEM,
+    STEP,
+    Journey,
+    JourneyMark,
+    MessageNlu,
+)
+from bot.hub.store import Conversation, Message, db, utcnow
+
+logger = logging.getLogger(__name__)
+
+FALLBACK_INTENT = "nlu_fallback"
+STUCK_INTENT = "stuck"
+FINISHED_OUTCOMES = ("finished", "promotion_offered")
+ENTITY_KEYS = ("entity", "value", "start", "end", "extractor", "role", "group")
+
+
+class RecordingAssistant:
+    """Wraps the assistant the router talks to; after each turn, records what Rasa understood.
+
+    Recording never changes or delays what the customer sees beyond one local HTTP call, and a
+    failure to record is logged, never raised.
+    """
+
+    def __init__(self, inner: Any, catalogue: Any) -> None:
+        self.inner = inner
+        self.catalogue = catalogue  # a callable returning the Catalogue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        answers = self.inner.send(sender, text, metadata)
+        self._record(sender, customer_turn=True)
+        return answers
+
+    def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
+        answers = self.inner.trigger_intent(sender, intent, entities)
+        self._record(sender, customer_turn=False)
+        return answers
+
+    def health(self) -> dict[str, Any]:
+        return self.inner.health()
+
+    def _record(self, sender: str, customer_turn: bool) -> None:
+        read = getattr(self.inner, "tracker", None)
+        if read is None:
+            return
+        try:
+            tracker = read(sender)
+            record_turn(sender, tracker, self.catalogue(), customer_turn)
+        except Exception:
+            db.session.rollback()
+            logger.warning("could not record the turn of %s", sender[:8], exc_info=True)
+
+
+def journey_for(conversation_id: str) -> Journey:
+    journey = db.session.get(Journey, conversation_id)
+    if journey is None:
+        journey = Journey(conversation_id=conversation_id)
+        db.session.add(journey)
+        try:
+            db.session.flush()
+        except IntegrityError:  # created by a concurrent request a moment ago
+            db.session.rollback()
+            journey = db.session.get(Journey, conversation_id)
+    return journey
+
+
+def mark(journey: Journey, kind: str, value: str | None, service: str | None = None) -> None:
+    """Record once that the conversation reached a step / met a problem / saw an error code."""
+    service = service or journey.service
+    if not value or not service:
+        return
+    exists = JourneyMark.query.filter_by(conversation_id=journey.conversation_id, service=service,
+                                         kind=kind, value=value[:80]).first()
+    if exists is None:
+        db.session.add(JourneyMark(conversation_id=journey.conversation_id, service=service, kind=kind,
+                                   value=value[:80]))
+
+
+def parse_of(tracker: dict[str, Any]) -> tuple[str | None, float | None, list[dict[str, Any]]]:
+    """The intent, its confidence and the entities of the tracker's latest customer message."""
+    latest = tracker.get("latest_message") or {}
+    intent = latest.get("intent") or {}
+    name = intent.get("name") if isinstance(intent, dict) else None
+    confidence = intent.get("confidence") if isinstance(intent, dict) else None
+    entities = [
+        {k: e[k] for k in ENTITY_KEYS if k in e}
+        for e in latest.get("entities") or []
+        if isinstance(e, dict) and e.get("entity")
+    ]
+    return (str(name)[:80] if name else None,
+            float(confidence) if isinstance(confidence, (int, float)) else None, entities)
+
+
+def record_turn(conversation_id: str, tracker: dict[str, Any], catalogue: Any, customer_turn: bool) -> None:
+    """Store the parse_data of the customer's latest message and bring the journey up to date."""
+    if db.session.get(Conversation, conversation_id) is None:
+        return
+    journey = journey_for(conversation_id)
+    slots = tracker.get("slots") or {}
+    if customer_turn:
+        intent, confidence, entities = parse_of(tracker)
+        customer = (Message.query.filter_by(conversation_id=conversation_id, sender="customer")
+                    .order_by(Message.id.desc()).first())
+        if customer is not None and db.session.get(MessageNlu, customer.id) is None:
+            db.session.add(MessageNlu(message_id=customer.id, conversation_id=conversation_id, intent=intent,
+                                      confidence=confidence, entities=entities))
+        journey.turns = (journey.turns or 0) + 1
+        journey.ended_in_fallback = intent == FALLBACK_INTENT
+        if intent == FALLBACK_INTENT:
+            journey.fallbacks = (journey.fallbacks or 0) + 1
+        if confidence is not None and not (customer and (customer.text or "").startswith("/")):
+            journey.min_confidence = confidence if journey.min_confidence is None else min(
+                journey.min_confidence, confidence)
+    else:
+        intent = None
+    service_id = slots.get("service")
+    service = catalogue.get(service_id) if isinstance(service_id, str) else None
+    if service is not None:
+        journey.service = service.id
+    service = catalogue.get(journey.service or "")
+    step_id = slots.get("current_step")
+    if isinstance(step_id, str) and service is not None and service.step(step_id) is not None:
+        journey.current_step = step_id
+        mark(journey, STEP, step_id)
+    problem_id = slots.get("problem")
+    if isinstance(problem_id, str) and service is not None and service.problem(problem_id) is not None:
+        mark(journey, PROBLEM, problem_id)
+        step = service.step_for_problem(problem_id)
+        if step is not None:
+            journey.stuck_step = step.id
+    code = slots.get("error_code")
+    if isinstance(code, str) and code and service is not None:
+        mark(journey, ERROR_CODE, code.upper())
+    if intent == STUCK_INTENT and journey.current_step:
+        journey.stuck_step = journey.current_step
+    if slots.get("outcome") in FINISHED_OUTCOMES and service is not None and not journey.completed:
+        journey.completed = COMPLETED_ASSISTANT if slots.get("support_mode") == "do_it_for_me" else COMPLETED_SELF
+        journey.completed_at = utcnow()
+    db.session.commit()
+
+
+def record_page(conversation: Conversation, message: Message, catalogue: Any) -> None:
+    """A page view (router listener): the step it shows, the error on it, or the service's done page."""
+    if message.sender != "page":
+        return
+    try:
+        journey = db.session.get(Journey, conversation.id)
+        service = catalogue.get(journey.service or "") if journey is not None else None
+        data = message.data or {}
+        page = data.get("page")
+        if service is None or not isinstance(page, str):
+            return
+        if service.is_done_page(page):
+            if not journey.completed:
+                journey.completed, journey.completed_at = COMPLETED_SELF, utcnow()
+        else:
+            step = service.step_for_page(page)
+            if step is None:
+                return
+            journey.current_step = step.id
+            mark(journey, STEP, step.id)
+            code = data.get("error_code")
+            if code:
+                mark(journey, ERROR_CODE, code)
+                problem = service.problem_for_error_code(code)
+                if problem is not None:
+                    mark(journey, PROBLEM, problem.id)
+                journey.stuck_step = step.id
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        logger.warning("could not record a page view of %s", conversation.id[:8], exc_info=True)
+
+
+def rate(conversation: Conversation, rating: int, comment: str | None) -> Journey:
+    """The customer's end-of-chat rating (1-5) and optional comment; a later one replaces it."""
+    journey = journey_for(conversation.id)
+    journey.rating, journey.rating_comment, journey.rated_at = rating, comment, utcnow()
+    db.session.commit()
+    return journey
