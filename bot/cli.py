@@ -165,8 +165,12 @@ def purge(args: argparse.Namespace) -> int:
             raise ConfigError(f"WAYFINDER_RETENTION_DAYS must be a number of days, not {raw!r}") from None
     if days < 0:
         raise ConfigError("the number of days cannot be negative")
-    tracker = Path(os.environ.get("WAYFINDER_TRACKER_DB") or settings.data_dir / "tracker.db")
-    purged = purge_stores(settings.database_url, tracker if tracker.is_absolute() else PROJECT_ROOT / tracker, days)
+    if settings.profile == "scale":
+        tracker_url = os.environ.get("WAYFINDER_TRACKER_DATABASE_URL") or SETTINGS["WAYFINDER_TRACKER_DATABASE_URL"][0]
+    else:
+        tracker = Path(os.environ.get("WAYFINDER_TRACKER_DB") or settings.data_dir / "tracker.db")
+        tracker_url = f"sqlite:///{tracker if tracker.is_absolute() else PROJECT_ROOT / tracker}"
+    purged = purge_stores(settings.database_url, tracker_url, days)
     print(purged.describe(days))
     return 0
 

@@ -57,10 +57,10 @@ def _hub_store(database_url: str, cutoff: datetime, purged: Purged) -> None:
         engine.dispose()
 
 
-def _tracker_store(tracker_db: Path, cutoff: datetime, purged: Purged) -> None:
-    if not tracker_db.exists():
+def _tracker_store(tracker_url: str, cutoff: datetime, purged: Purged) -> None:
+    if tracker_url.startswith("sqlite:///") and not Path(tracker_url[len("sqlite:///"):]).exists():
         return
-    engine = create_engine(f"sqlite:///{tracker_db}")
+    engine = create_engine(tracker_url)
     try:
         with engine.begin() as connection:
             if "events" not in inspect(connection).get_table_names():
@@ -77,15 +77,15 @@ def _tracker_store(tracker_db: Path, cutoff: datetime, purged: Purged) -> None:
         engine.dispose()
 
 
-def purge(database_url: str, tracker_db: Path | None, days: float, now: float | None = None) -> Purged:
-    """Delete conversations idle for more than `days` from both stores; log and return the counts."""
+def purge(database_url: str, tracker_url: str | None, days: float, now: float | None = None) -> Purged:
+    """Delete conversations idle for more than `days` from both stores (SQLAlchemy URLs); log and return the counts."""
     if days < 0:
         raise ValueError("the number of days cannot be negative")
     moment = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc)
     cutoff = (moment - timedelta(days=days)).replace(tzinfo=None)  # the stores keep naive UTC
     purged = Purged()
     _hub_store(database_url, cutoff, purged)
-    if tracker_db is not None:
-        _tracker_store(tracker_db, cutoff.replace(tzinfo=timezone.utc), purged)
+    if tracker_url is not None:
+        _tracker_store(tracker_url, cutoff.replace(tzinfo=timezone.utc), purged)
     logger.info(purged.describe(days))
     return purged

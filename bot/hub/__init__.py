@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify
+from werkzeug.routing import IntegerConverter
 
 from bot import migrations
 from bot.config import ConfigError, Settings
@@ -24,10 +25,19 @@ MAX_BODY_BYTES = 64 * 1024
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
+class StoreId(IntegerConverter):
+    """`<int:…>` in a URL: a number the store can hold (SQL's 64-bit integers); anything larger is a 404."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = 2**63 - 1,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | None = None) -> Flask:
     """Build the hub. `config` overrides settings read from the environment; tests pass a fake assistant."""
     settings = Settings.from_env()
     app = Flask(__name__)
+    app.url_map.converters["int"] = StoreId  # before any route: every <int:…> in the hub is a store id
     app.config.update(
         SECRET_KEY=os.environ.get("WAYFINDER_SECRET_KEY"),
         SQLALCHEMY_DATABASE_URI=settings.database_url,
