@@ -1,0 +1,203 @@
+"""Closed-loop load (asyncio): N customers, each running journeys back to back, through one of three doors.
+
+- `rasa`: the turns straight to Rasa's REST channel (the baseline);
+- `hub-rest`: the hub's REST front door (`POST /webhooks/rest/webhook`);
+- `hub-socket`: the hub's Socket.IO front door, as the widget uses it (page views included).
+
+A customer sends its next message as soon as the answer to the previous one is in (no typing
+time), so the figures are the most the stack can do, not what real customers ask of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import aiohttp
+import socketio
+
+from bench.journeys import Turn
+from bot.hub.router import ASSISTANT_UNAVAILABLE
+
+TARGETS = ("rasa", "hub-rest", "hub-socket")
+TURN_TIMEOUT = 60
+
+
+@dataclass
+class Result:
+    target: str
+    level: int
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)  # answered messages, seconds
+    errors: dict[str, int] = field(default_factory=dict)
+    unanswered: int = 0  # accepted, but no answer came back
+    page_views: int = 0
+    conversations: list[tuple[str | None, int]] = field(default_factory=list)  # (id, messages sent)
+    lost: int | None = None  # sent, but not in the hub's store afterwards (hub doors only)
+
+    def error(self, kind: str) -> None:
+        self.errors[kind] = self.errors.get(kind, 0) + 1
+
+    @property
+    def sent(self) -> int:
+        return len(self.latencies) + self.unanswered + sum(self.errors.values())
+
+    def percentile(self, q: float) -> float | None:
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+    def summary(self) -> dict:
+        return {
+            "target": self.target, "level": self.level, "seconds": round(self.seconds, 1), "sent": self.sent,
+            "answered": len(self.latencies),
+            "median_ms": _ms(statistics.median(self.latencies)) if self.latencies else None,
+            "p95_ms": _ms(self.percentile(0.95)), "p99_ms": _ms(self.percentile(0.99)),
+            "msgs_per_s": round(len(self.latencies) / self.seconds, 1) if self.seconds else 0.0,
+            "errors": sum(self.errors.values()), "error_kinds": dict(self.errors),
+            "unanswered": self.unanswered, "lost": self.lost, "page_views": self.page_views,
+            "conversations": len(self.conversations),
+        }
+
+
+def _ms(value: float | None) -> float | None:
+    return None if value is None else round(value * 1000, 1)
+
+
+def _apology(texts) -> bool:
+    return any(ASSISTANT_UNAVAILABLE in (text or "") for text in texts)
+
+
+async def _rest_customer(session: aiohttp.ClientSession, url: str, hub: bool, journeys, deadline: float,
+                         result: Result) -> None:
+    while time.monotonic() < deadline:
+        _, turns = next(journeys)
+        sender = None if hub else f"bench-{uuid.uuid4().hex}"
+        page, sent = None, 0
+        for turn in turns:
+            if time.monotonic() >= deadline:
+                break
+            if not turn.is_message:
+                page = turn.page
+                continue
+            body = {"message": turn.text, "metadata": {"page": page} if page else {}}
+            if sender:
+                body["sender"] = sender
+            started = time.perf_counter()
+            try:
+                async with session.post(url, json=body, timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as response:
+                    status = response.status
+                    replies = await response.json() if status == 200 else None
+            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                result.error(type(exc).__name__)
+                continue
+            elapsed = time.perf_counter() - started
+            sent += 1
+            if status != 200:
+                result.error(f"HTTP {status}")
+            elif _apology(r.get("text") for r in replies):
+                result.error("assistant unavailable")
+            elif not replies:
+                result.unanswered += 1
+            else:
+                result.latencies.append(elapsed)
+                sender = sender or replies[0].get("recipient_id")
+        result.conversations.append((sender, sent))
+
+
+async def _socket_customer(hub: str, origin: str, journeys, deadline: float, result: Result) -> None:
+    while time.monotonic() < deadline:
+        _, turns = next(journeys)
+        client = socketio.AsyncClient(reconnection=False)
+        texts: list[str | None] = []
+
+        async def bot_uttered(data, texts=texts):
+            texts.append(data.get("text") if isinstance(data, dict) else None)
+
+        client.on("bot_uttered", bot_uttered)
+
+        try:
+            await client.connect(hub, transports=["websocket"], headers={"Origin": origin},
+                                 socketio_path="/socket.io", wait_timeout=TURN_TIMEOUT)
+            session_id = (await client.call("session_request", {}, timeout=TURN_TIMEOUT))["session_id"]
+        except (socketio.exceptions.SocketIOError, asyncio.TimeoutError, KeyError, TypeError) as exc:
+            result.error(f"connect: {type(exc).__name__}")
+            await client.disconnect()
+            await asyncio.sleep(1)
+            continue
+        sent = 0
+        try:
+            for turn in turns:
+                if time.monotonic() >= deadline:
+                    break
+                if not turn.is_message:
+                    await client.call("page_view", {"page": turn.page}, timeout=TURN_TIMEOUT)
+                    result.page_views += 1
+                    continue
+                before = len(texts)
+                started = time.perf_counter()
+                ack = await client.call("user_uttered", {"message": turn.text, "session_id": session_id},
+                                        timeout=TURN_TIMEOUT)
+                elapsed = time.perf_counter() - started
+                sent += 1
+                answers = texts[before:]
+                if not isinstance(ack, dict) or not ack.get("ok"):
+                    result.error(f"refused: {ack.get('error') if isinstance(ack, dict) else ack}")
+                elif _apology(answers):
+                    result.error("assistant unavailable")
+                elif not answers:
+                    result.unanswered += 1
+                else:
+                    result.latencies.append(elapsed)
+        except (socketio.exceptions.SocketIOError, asyncio.TimeoutError) as exc:
+            result.error(type(exc).__name__)
+        finally:
+            result.conversations.append((session_id, sent))
+            await client.disconnect()
+
+
+async def _lost(hub: str, result: Result) -> int:
+    """Messages a customer sent that the hub's store does not hold (asked after the run, not timed)."""
+    lost = 0
+    async with aiohttp.ClientSession() as session:
+        for conversation, sent in result.conversations:
+            if not conversation or not sent:
+                continue
+            async with session.get(f"{hub}/api/conversation/history",
+                                   headers={"Authorization": f"Bearer {conversation}"}) as response:
+                if response.status != 200:
+                    lost += sent
+                    continue
+                body = await response.json()
+            stored = sum(1 for m in body["messages"] if m["sender"] == "customer")
+            lost += max(0, sent - stored)
+    return lost
+
+
+async def run_level(target: str, level: int, seconds: float, urls: dict, journeys: list[tuple[str, list[Turn]]]
+                    ) -> Result:
+    """`level` customers for `seconds` through `target`; then count what the hub lost."""
+    result = Result(target, level)
+    cycle = itertools.cycle(journeys)
+    started = time.monotonic()
+    deadline = started + seconds
+    connector = aiohttp.TCPConnector(limit=level + 10)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        if target == "rasa":
+            url = f"{urls['rasa']}/webhooks/rest/webhook"
+            customers = [_rest_customer(session, url, False, cycle, deadline, result) for _ in range(level)]
+        elif target == "hub-rest":
+            url = f"{urls['hub']}/webhooks/rest/webhook"
+            customers = [_rest_customer(session, url, True, cycle, deadline, result) for _ in range(level)]
+        else:
+            customers = [_socket_customer(urls["hub"], urls["portal"], cycle, deadline, result) for _ in range(level)]
+        await asyncio.gather(*customers)
+    result.seconds = time.monotonic() - started
+    if target != "rasa":
+        result.lost = await _lost(urls["hub"], result)
+    return result

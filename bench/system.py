@@ -1,0 +1,143 @@
+"""Resident memory of the stack's processes (from /proc), and py-spy profiles of the hub and Rasa."""
+
+from __future__ import annotations
+
+import collections
+import re
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+PAGE = 4096
+
+LABELS = (  # (label, pattern in the command line), first match wins
+    ("actions", re.compile(r"rasa run actions|bot\.action_server|rasa_sdk")),
+    ("rasa", re.compile(r"rasa run")),
+    ("hub", re.compile(r"bot\.hub:create_app")),
+    ("portal", re.compile(r"demo_portal:create_app")),
+    ("nginx", re.compile(r"^nginx")),
+    ("honcho", re.compile(r"honcho")),
+    ("launcher", re.compile(r"wayfinder run")),
+)
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def processes(pgid: int) -> list[tuple[str, int, float]]:
+    """(label, pid, resident MB) of every process in the process group, biggest first."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[2]) != pgid:  # the 5th field: process group
+                continue
+            rss_pages = int((entry / "statm").read_text().split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        cmdline = _cmdline(int(entry.name))
+        if not cmdline or cmdline.startswith(("/bin/sh", "sh -c")):
+            continue
+        label = next((name for name, pattern in LABELS if pattern.search(cmdline)), "other")
+        found.append((label, int(entry.name), rss_pages * PAGE / 2**20))
+    return sorted(found, key=lambda row: -row[2])
+
+
+def memory_by_label(pgid: int) -> dict[str, float]:
+    totals: dict[str, float] = collections.defaultdict(float)
+    for label, _, mb in processes(pgid):
+        totals[label] += mb
+    return dict(totals)
+
+
+def pid_of(pgid: int, label: str) -> int | None:
+    """The (biggest) process with this label: gunicorn's worker rather than its master."""
+    rows = [row for row in processes(pgid) if row[0] == label]
+    return rows[0][1] if rows else None
+
+
+def start_profile(pid: int, seconds: int, output: Path) -> subprocess.Popen:
+    """py-spy, sampling without pausing the process, collapsed stacks to `output`."""
+    py_spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(py_spy), "record", "--pid", str(pid), "--duration", str(seconds), "--rate", "97",
+                             "--nonblocking", "--format", "raw", "--output", str(output)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+_FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+
+
+def _where(file: str) -> str:
+    """A frame's module, as a reader knows it: bot/hub/router.py, sqlalchemy, werkzeug ..."""
+    if "site-packages/" in file:
+        return file.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
+    for root in ("/bot/", "/actions/", "/demo_portal/"):
+        if root in file:
+            return root.strip("/") + "/" + file.split(root, 1)[1]
+    if "/lib/python3" in file:
+        return "stdlib:" + file.rsplit("/", 1)[-1]
+    return file
+
+
+def summarise_profile(path: Path, top: int = 12) -> dict:
+    """Where the samples are: by own frame (self time) and by module on the stack (inclusive)."""
+    own: collections.Counter = collections.Counter()
+    inclusive: collections.Counter = collections.Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        frames = [f for f in stack.split(";") if f]
+        if frames and frames[0].startswith(("process ", "thread ")):
+            frames = [f for f in frames if not f.startswith(("process ", "thread "))]
+        if not frames:
+            continue
+        total += n
+        match = _FRAME.match(frames[-1])
+        own[(match.group("function"), _where(match.group("file"))) if match else (frames[-1], "")] += n
+        modules = set()
+        for frame in frames:
+            match = _FRAME.match(frame)
+            if match:
+                modules.add(_where(match.group("file")))
+        for module in modules:
+            inclusive[module] += n
+    return {
+        "samples": total,
+        "own": [(f"{fn} ({where})", round(100 * n / total, 1)) for (fn, where), n in own.most_common(top)] if total else [],
+        "inclusive": [(m, round(100 * n / total, 1)) for m, n in inclusive.most_common(top * 2)
+                      if not m.startswith("stdlib:")][:top] if total else [],
+    }
+
+
+class MemorySampler(threading.Thread):
+    """Every 2 s, the resident memory of each kind of process and of the whole stack; keeps the peaks."""
+
+    def __init__(self, pgid: int, every: float = 2.0) -> None:
+        super().__init__(daemon=True)
+        self.pgid, self.every = pgid, every
+        self.peak: dict[str, float] = {}
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self._stopping.is_set():
+            current = memory_by_label(self.pgid)
+            for label, mb in current.items():
+                self.peak[label] = max(self.peak.get(label, 0.0), mb)
+            self.peak["whole stack"] = max(self.peak.get("whole stack", 0.0), sum(current.values()))
+            self._stopping.wait(self.every)
+
+    def stop(self) -> dict[str, float]:
+        self._stopping.set()
+        self.join()
+        return {k: round(v, 1) for k, v in sorted(self.peak.items(), key=lambda kv: -kv[1])}
