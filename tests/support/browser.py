@@ -5,7 +5,8 @@
   JavaScript error.
 - `scripted_site`: the real hub and the real demo portal, each served over HTTP from a thread
   of this process, with a scripted assistant standing in for Rasa, so the widget's behaviour
-  (highlights, markdown, notices, buttons) is tested without a trained model.
+  (highlights, markdown, notices, buttons) is tested without a trained model. The hub's
+  console has the advisers of tests/console (alice, bob, sue) and takes handovers at any hour.
 
 A suite's conftest imports the fixtures it uses from here.
 """
@@ -24,6 +25,8 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
+from tests.console.conftest import FAST_HASH, HUB_TOKEN, add_advisers
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
@@ -38,6 +41,17 @@ def browser() -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def new_page(browser: Browser, errors: list) -> Page:
+    """A page in a fresh context that records JavaScript errors and Content-Security-Policy violations."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
+    return page
 
 
 @pytest.fixture
@@ -106,7 +120,11 @@ def scripted_site(tmp_path) -> Iterator[dict]:
     hub_url, portal_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{portal_port}"
     hub_app = create_hub({"SECRET_KEY": "browser-test", "TESTING": True,
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hub.db'}",
-                          "WAYFINDER_ALLOWED_ORIGINS": (portal_url, hub_url)}, assistant=assistant)
+                          "WAYFINDER_ALLOWED_ORIGINS": (portal_url, hub_url), "WAYFINDER_HUB_URL": hub_url,
+                          # the console: handovers posted with HUB_TOKEN, advisers (tests.console) at any hour
+                          "WAYFINDER_HUB_TOKEN": HUB_TOKEN, "WAYFINDER_OPENING_HOURS": "always",
+                          "WAYFINDER_PASSWORD_METHOD": FAST_HASH}, assistant=assistant)
+    add_advisers(hub_app)
     portal_app = create_portal({"TESTING": True, "SECRET_KEY": "browser-test", "HUB_URL": hub_url,
                                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.db'}"})
     hub, portal = _Served(hub_app, hub_port), _Served(portal_app, portal_port)
