@@ -30,6 +30,18 @@ def default_service_api() -> ServiceApi:
     return _api
 
 
+async def close_shared_clients() -> None:
+    """At shutdown: close the process's clients for the service API and the hub (no unclosed sessions)."""
+    global _api
+    from actions import hub_api
+
+    for client in (_api, hub_api._shared):
+        close = getattr(client, "close", None)
+        if close is not None:
+            await close()
+    _api, hub_api._shared = None, None
+
+
 def latest_metadata(tracker: Tracker) -> dict[str, Any]:
     """The page metadata the hub sent with the customer's latest message."""
     metadata = (tracker.latest_message or {}).get("metadata") or {}

@@ -54,6 +54,13 @@ def create_app(token: str, action_package: str = "actions") -> Sanic:
             return response.json({"error": "the action server failed"}, status=500)
         return response.json({"error": type(exception).__name__}, status=status)
 
+    @app.after_server_stop
+    async def close_clients(app, loop):
+        """The keep-alive sessions to the service API and the hub belong to this loop: close them with it."""
+        from actions.context import close_shared_clients
+
+        await close_shared_clients()
+
     return app
 
 
