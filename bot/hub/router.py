@@ -205,7 +205,8 @@ class ConversationRouter:
             db.session.commit()
             self._publish(conversation, outgoing)
         if conversation.handled_by == "bot":
-            outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata))
+            outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata),
+                                      expect_answer=True)
         return Reply(conversation.id, [rest_shape(m) for m in outgoing], outgoing, customer)
 
     def page_view(self, conversation: Conversation, page: Any, error_code: Any = None) -> Reply:
@@ -247,11 +248,21 @@ class ConversationRouter:
                 return bool(custom.get("highlight") or custom.get("step"))
         return False
 
-    def _ask_bot(self, conversation: Conversation, ask: Callable[[], list[dict[str, Any]]]) -> list[Message]:
-        """Store and pass on what the bot answers, or an honest apology when it cannot answer."""
+    def _ask_bot(self, conversation: Conversation, ask: Callable[[], list[dict[str, Any]]],
+                 expect_answer: bool = False) -> list[Message]:
+        """Store and pass on what the bot answers, or an honest apology when it cannot answer.
+
+        Rasa answers a customer's message with nothing at all when the action server is down (it
+        logs the failed action and carries on): with `expect_answer`, silence while a part is
+        unhealthy gets the apology too.
+        """
         outgoing: list[Message] = []
         try:
             answers = ask()
+            if expect_answer and not answers:
+                unhealthy = [part for part, state in self.assistant.health().items() if not state.get("ok")]
+                if unhealthy:
+                    raise RasaUnavailable(f"no answer, and not healthy: {', '.join(unhealthy)}")
         except RasaUnavailable as exc:
             logger.warning("assistant unavailable for %s: %s", conversation.id[:8], exc)
             outgoing.append(self._system(conversation, ASSISTANT_UNAVAILABLE, "assistant_unavailable"))

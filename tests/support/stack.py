@@ -58,3 +58,30 @@ def running_stack(ports: Mapping[str, int], data_dir: Path, extra_env: Mapping[s
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         log.close()
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def stack_processes(stack: Mapping, pattern: str) -> list[int]:
+    """Pids of the processes of `stack` (descendants of the `wayfinder run` it started) whose command
+    line matches the regular expression `pattern`; the processes of other stacks are never included."""
+    import re
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not re.search(pattern, command):
+                continue
+            pid = ancestor = int(entry.name)
+            while ancestor > 1 and ancestor != stack["pgid"]:
+                ancestor = _parent(ancestor)
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended while we looked
+        if ancestor == stack["pgid"]:
+            found.append(pid)
+    return sorted(found)
