@@ -12,14 +12,16 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test check-content lint clean chromium nginx services bench purge soak
+.PHONY: help setup train train-fast run test check-content bench-insights lint clean chromium nginx services bench purge soak
 
 help:
 	@echo "make run            set up, train if needed, start the stack and print its URLs"
 	@echo "make test           set up, train if needed, run the whole test suite"
 	@echo "make setup          create .venv and install (only when pyproject.toml changed)"
 	@echo "make train          build the spaCy pipeline and train the Rasa model if their inputs changed"
-	@echo "make check-content  check the service catalogue against the portal"
+	@echo "make check-content  check the catalogue, the training data, reachability and the portal: one report"
+	@echo "make train-fast     retrain quickly when only data changed (fine-tunes the newest model)"
+	@echo "make bench-insights insights SQL over 100,000 generated conversations (not part of make test)"
 	@echo "make lint           ruff"
 	@echo "make bench          load test and profile (reports/bench.md; not part of make test)"
 	@echo "make purge          delete conversations idle longer than WAYFINDER_RETENTION_DAYS (DAYS=n to override)"
@@ -104,9 +106,19 @@ run: train
 test: train chromium nginx services
 	$(PY) -m pytest
 
+# One report (CONTENT.md): catalogue, `rasa data validate --fail-on-warnings`, every service and
+# problem reachable by a story or rule, freshness against the running portal (PORTAL=url to choose).
 check-content: setup
-	$(PY) -m bot.catalogue check
-	$(VENV)/bin/rasa data validate --domain $(DOMAIN) --data data/nlu data/rules data/stories --config config.yml
+	$(PY) -m bot.content.check $(if $(PORTAL),--portal $(PORTAL))
+
+# Only data changed (NLU examples, stories, rules, catalogue): fine-tune the newest model instead of
+# training from scratch (a full training when config.yml or the domain changed).
+train-fast: setup
+	$(VENV)/bin/wayfinder train --fast
+
+# Insights over 100,000 generated conversations (issue 6): SQL timings in reports/bench-insights.md.
+bench-insights: setup
+	$(PY) -m bench.insights
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions demo_portal tests bench

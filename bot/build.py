@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import subprocess
@@ -21,6 +22,8 @@ MODELS_DIR = PROJECT_ROOT / "models"
 CATALOGUE_DIR = PROJECT_ROOT / "data" / "services"
 RASA_DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
 KEEP_MODELS = 3
+# `wayfinder train --fast`: fine-tune the latest model for this share of the epochs (see README).
+FAST_EPOCH_FRACTION = 0.2
 
 
 def _files(paths: Iterable[Path]) -> list[Path]:
@@ -82,14 +85,52 @@ def model_path(key: str | None = None) -> Path:
     return MODELS_DIR / f"wayfinder-{key}.tar.gz"
 
 
-def ensure_model(force: bool = False) -> Path:
-    """Train the Rasa model unless one keyed on exactly these inputs exists. Returns its path."""
+def manifest() -> dict[str, str]:
+    """What a model was trained from, part by part: a fast retraining needs the same config and domain."""
+    domain = PROJECT_ROOT / "domain"
+    return {
+        "rasa": rasa_version(),
+        "config": fingerprint([PROJECT_ROOT / "config.yml"]),
+        "domain": fingerprint([domain if domain.is_dir() else PROJECT_ROOT / "domain.yml"]),
+        "data": fingerprint([PROJECT_ROOT / d for d in RASA_DATA_DIRS]),
+        "nlp": fingerprint(spacy_inputs()),
+    }
+
+
+def manifest_path(model: Path) -> Path:
+    return model.with_name(model.name[: -len(".tar.gz")] + ".json")
+
+
+def fast_base(target: Path, current: dict[str, str]) -> tuple[Path | None, str]:
+    """The newest model a fast retraining can start from, or None and why a full training is needed."""
+    models = sorted((m for m in MODELS_DIR.glob("wayfinder-*.tar.gz") if m != target),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    for model in models:
+        try:
+            earlier = json.loads(manifest_path(model).read_text())
+        except (OSError, ValueError):
+            continue
+        changed = [part for part in ("rasa", "config", "domain") if earlier.get(part) != current[part]]
+        if not changed:
+            return model, f"only the training data or the catalogue changed since {model.name}"
+        return None, f"{' and '.join(changed)} changed since {model.name}: a full training is needed"
+    return None, "no earlier model to start from: a full training is needed"
+
+
+def ensure_model(force: bool = False, fast: bool = False) -> Path:
+    """Train the Rasa model unless one keyed on exactly these inputs exists. Returns its path.
+
+    `fast`: when only the data (NLU examples, stories, rules, catalogue) changed since the newest
+    model, fine-tune that model for FAST_EPOCH_FRACTION of the epochs (`rasa train --finetune`)
+    instead of training from scratch; otherwise train in full.
+    """
     ensure_spacy_pipeline()
     target = model_path()
     if target.exists() and not force:
         logger.info("model is up to date: %s", target.relative_to(PROJECT_ROOT))
         return target
     MODELS_DIR.mkdir(exist_ok=True)
+    current = manifest()
     name = target.name[: -len(".tar.gz")]
     command = [
         str(Path(sys.executable).with_name("rasa")), "train",
@@ -99,11 +140,18 @@ def ensure_model(force: bool = False) -> Path:
         "--out", str(MODELS_DIR),
         "--fixed-model-name", name,
     ]
+    if fast:
+        base, why = fast_base(target, current)
+        logger.info("fast retraining: %s", why)
+        if base is not None:
+            # the data was checked by `make check-content`; Rasa's own check would add ~20 s
+            command += ["--finetune", str(base), "--epoch-fraction", str(FAST_EPOCH_FRACTION), "--skip-validation"]
     logger.info("training the Rasa model (a few minutes): %s", " ".join(command))
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)
     if not target.exists():
         raise RuntimeError(f"rasa train finished but {target} is missing")
+    manifest_path(target).write_text(json.dumps(current, indent=1) + "\n")
     _prune_models(keep=target)
     return target
 
@@ -112,3 +160,4 @@ def _prune_models(keep: Path) -> None:
     models = sorted(MODELS_DIR.glob("wayfinder-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [m for m in models if m != keep][KEEP_MODELS - 1:]:
         old.unlink()
+        manifest_path(old).unlink(missing_ok=True)

@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 def train(args: argparse.Namespace) -> int:
     from bot.build import ensure_model
 
-    path = ensure_model(force=args.force)
+    path = ensure_model(force=args.force, fast=args.fast)
     print(path.relative_to(PROJECT_ROOT))
     return 0
 
@@ -185,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=run)
     p = sub.add_parser("train", help="train the Rasa model unless an identical one exists")
     p.add_argument("--force", action="store_true")
+    p.add_argument("--fast", action="store_true",
+                   help="when only data/ changed, fine-tune the newest model instead of training from scratch")
     p.set_defaults(func=train)
     p = sub.add_parser("build-nlp", help="build the spaCy pipeline from the catalogue")
     p.add_argument("--force", action="store_true")

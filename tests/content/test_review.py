@@ -1,0 +1,148 @@
+"""Conversation review: filters, the transcript with what the assistant understood, exports."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from bot.content.models import MessageNlu
+from bot.hub.rasa_client import RasaUnavailable
+from bot.hub.store import db
+from tests.content.seed import seed
+
+
+@pytest.fixture
+def seeded(app, assistant, customer, alice):
+    return seed(app, assistant, customer)
+
+
+def listed(editor, query: str = "") -> list[str]:
+    response = editor.get(f"/console/review?{query}")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return re.findall(r'data-conversation-id="([^"]+)"', response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("", ["c1", "c2", "c3", "c4", "c5", "c6"]),
+    ("escalated=1", ["c3", "c4", "c6"]),
+    ("fallback=1", ["c4"]),
+    ("low_confidence=1", ["c4"]),
+    ("low_confidence=1&threshold=0.93", ["c3", "c4", "c6", "c2"]),
+    ("stuck=1", ["c1", "c3", "c5"]),
+    ("low_rating=1", ["c3", "c5"]),
+    ("escalated=1&low_rating=1", ["c3"]),
+    ("service=report_missed_bin", ["c5"]),
+])
+def test_each_filter_finds_the_conversations_it_names(cara, seeded, query, expected):
+    assert sorted(listed(cara, query)) == sorted(seeded[name] for name in expected)
+
+
+@pytest.mark.parametrize("query", ["threshold=2", "threshold=x", "service=Not%20an%20id", "page=x"])
+def test_bad_filters_are_a_clear_error(cara, query):
+    response = cara.get(f"/console/review?{query}")
+    assert response.status_code == 400
+    assert "must be" in response.get_data(as_text=True)
+
+
+def test_the_transcript_shows_each_customer_messages_intent_confidence_and_entities(cara, seeded):
+    page = cara.get(f"/console/review/{seeded['c4']}").get_data(as_text=True)
+    assert "blah the thing broke" in page
+    assert re.search(r'class="intent flag-bad">nlu_fallback</span>\s*<span class="confidence">0.31', page)
+    page = cara.get(f"/console/review/{seeded['c1']}").get_data(as_text=True)
+    assert re.search(r'>state_goal</span>\s*<span class="confidence">0.97</span>\s*'
+                     r'<span class="entity">service=pay_council_tax</span>', page)
+    assert "/council-tax/pay/card · CARD_DECLINED" in page
+    assert "Rated" not in page and "5/5" in page
+
+
+def test_an_unknown_conversation_is_a_404_page(cara):
+    response = cara.get("/console/review/nobody")
+    assert response.status_code == 404 and "no such conversation" in response.get_data(as_text=True)
+
+
+def test_nlu_data_is_read_from_the_tracker_without_events_on_every_turn(app, assistant, customer):
+    someone = customer()
+    someone.says("hello")
+    someone.says("still there?")
+    assert assistant.tracker_calls == [(someone.id, "NONE"), (someone.id, "NONE")]
+    with app.app_context():
+        assert [n.intent for n in MessageNlu.query.filter_by(conversation_id=someone.id)] == ["greet", "greet"]
+
+
+def test_a_failing_tracker_read_never_fails_the_customers_turn(app, assistant, customer):
+    def broken(*args, **kwargs):
+        raise ConnectionError("rasa went away")
+
+    assistant.tracker = broken
+    someone = customer()
+    assert someone.says("hello")[0]["text"] == "you said: hello"
+
+
+def test_export_as_a_test_story_is_redacted_and_annotated(cara, assistant, customer):
+    someone = customer()
+    text = "my reference is 40518273 and my email is sam@example.org"
+    start = text.index("40518273")
+    assistant.understand(text, "inform", 0.8, [{"entity": "account_reference", "value": "40518273",
+                                                "start": start, "end": start + 8}], service="pay_council_tax")
+    someone.says(text)
+    response = cara.get(f"/console/review/{someone.id}/story.yml?kind=test")
+    assert response.status_code == 200 and response.mimetype == "text/yaml"
+    body = response.get_data(as_text=True)
+    story = yaml.safe_load(body)["stories"][0]
+    assert story["steps"][0] == {"user": "my reference is [12345678](account_reference) and my email is "
+                                         "someone@example.com\n", "intent": "inform"}
+    assert {"slot_was_set": [{"service": "pay_council_tax"}]} in story["steps"]
+    assert {"action": "utter_inform"} in story["steps"]
+    assert "40518273" not in body and "sam@example.org" not in body
+    training = yaml.safe_load(cara.get(f"/console/review/{someone.id}/story.yml?kind=training").get_data(as_text=True))
+    assert training["stories"][0]["steps"][0] == {"intent": "inform", "entities": [{"account_reference": "12345678"}]}
+
+
+def test_export_says_so_when_rasa_is_not_answering(cara, assistant, customer):
+    someone = customer()
+    someone.says("hello")
+
+    def down(*args, **kwargs):
+        raise RasaUnavailable("Rasa answered 503")
+
+    assistant.tracker = down
+    response = cara.get(f"/console/review/{someone.id}/story.yml")
+    assert response.status_code == 502 and "not answering" in response.get_data(as_text=True)
+    assert cara.get(f"/console/review/{someone.id}/story.yml?kind=other").status_code == 400
+
+
+def test_marking_a_message_as_an_example_makes_nlu_yaml(app, cara, assistant, customer):
+    someone = customer()
+    typed = "want to pay the council tax, card 4111 1111 1111 1111"
+    text = "want to pay the council tax, card [card number removed]"  # what the hub sends Rasa
+    start = text.index("council tax")
+    assistant.understand(text, "nlu_fallback", 0.4, [{"entity": "service", "value": "pay_council_tax",
+                                                      "start": start, "end": start + 11}])
+    someone.says(typed)
+    with app.app_context():
+        message_id = MessageNlu.query.filter_by(conversation_id=someone.id).one().message_id
+    assert cara.form(f"/console/review/messages/{message_id}/example", intent="state_goal").status_code == 302
+    assert cara.form(f"/console/review/messages/{message_id}/example", intent="state_goal").status_code == 302
+    nlu = yaml.safe_load(cara.get("/console/review/examples.yml").get_data(as_text=True))
+    assert nlu["nlu"] == [{"intent": "state_goal", "examples":
+                           '- want to pay the [council tax]{"entity": "service", "value": "pay_council_tax"}, '
+                           "card (card number removed)\n"}]
+    page = cara.get(f"/console/review/{someone.id}").get_data(as_text=True)
+    assert "kept as state_goal" in page
+
+
+@pytest.mark.parametrize("intent", ["", "not_an_intent", "EXTERNAL_page_changed", "x y"])
+def test_marking_needs_one_of_the_assistants_intents(app, cara, customer, intent):
+    someone = customer()
+    someone.says("hello")
+    with app.app_context():
+        message_id = MessageNlu.query.filter_by(conversation_id=someone.id).one().message_id
+    response = cara.form(f"/console/review/messages/{message_id}/example", intent=intent)
+    assert response.status_code == 302
+    assert "nlu:\n" in cara.get("/console/review/examples.yml").get_data(as_text=True)
+    assert "- intent:" not in cara.get("/console/review/examples.yml").get_data(as_text=True)
+    assert cara.form("/console/review/messages/999999/example", intent="greet").status_code == 404
+    with app.app_context():
+        assert db.session.query(MessageNlu).count() == 1
