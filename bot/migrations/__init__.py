@@ -16,6 +16,9 @@ import importlib
 import logging
 from pathlib import Path
 
+# Alembic logs at INFO on import and at every step: noise in every `wayfinder` command and hub start.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -68,7 +71,6 @@ def upgrade(engine: Engine) -> None:
     All in one transaction; on PostgreSQL it first takes a transaction-level advisory lock, so
     that hub processes starting together migrate one after the other.
     """
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # its INFO lines are noise at every start
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
