@@ -1,8 +1,10 @@
-"""`POST /api/conversation/rating`: the customer's end-of-chat rating, from the widget (CS20 feedback)."""
+"""The customer's end-of-chat rating (CS20 feedback): the widget's `rating` socket event, and
+`POST /api/conversation/rating` with `Authorization: Bearer <conversation id>` for other clients."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
@@ -16,23 +18,16 @@ MAX_COMMENT_CHARS = 1000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    body = {"code": code, "message": message, **({"fields": fields} if fields else {})}
-    return jsonify({"error": body}), status
+class RatingProblem(ValueError):
+    def __init__(self, fields: dict[str, str]) -> None:
+        super().__init__("the rating cannot be accepted")
+        self.fields = fields
 
 
-@bp.post("/api/conversation/rating")
-def rate_conversation():
-    """`Authorization: Bearer <conversation id>`, `{rating: 1-5, comment?: text}` → 201; a new rating replaces it."""
-    header = request.headers.get("Authorization", "")
-    candidate = header[len("Bearer "):].strip() if header.startswith("Bearer ") else None
-    conversation_id = current_app.extensions["wayfinder.router"].ids.verify(candidate)
-    conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
-    if conversation is None:
-        return _error(404, "unknown_conversation", "send the id the hub gave you as a Bearer token")
-    body = request.get_json(silent=True)
+def clean_rating(body: Any) -> tuple[int, str | None]:
+    """(rating 1-5, comment or None, redacted), or RatingProblem naming each field that is wrong."""
     if not isinstance(body, dict):
-        return _error(400, "invalid_rating", "send a JSON object {rating, comment}")
+        raise RatingProblem({"body": "send a JSON object {rating, comment}"})
     problems: dict[str, str] = {}
     rating = body.get("rating")
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -41,7 +36,42 @@ def rate_conversation():
     if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT_CHARS):
         problems["comment"] = f"must be text of at most {MAX_COMMENT_CHARS:,} characters"
     if problems:
-        return _error(400, "invalid_rating", "the rating cannot be accepted", problems)
+        raise RatingProblem(problems)
     comment = redact(_CONTROL.sub("", comment).strip()) if comment else None
-    journey = rate(conversation, rating, comment or None)
+    return rating, comment or None
+
+
+@bp.post("/api/conversation/rating")
+def rate_conversation():
+    """`{rating: 1-5, comment?: text}` → 201; a new rating replaces the earlier one."""
+    header = request.headers.get("Authorization", "")
+    candidate = header[len("Bearer "):].strip() if header.startswith("Bearer ") else None
+    conversation_id = current_app.extensions["wayfinder.router"].ids.verify(candidate)
+    conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
+    if conversation is None:
+        body = {"code": "unknown_conversation", "message": "send the id the hub gave you as a Bearer token"}
+        return jsonify({"error": body}), 404
+    try:
+        rating, comment = clean_rating(request.get_json(silent=True))
+    except RatingProblem as exc:
+        body = {"code": "invalid_rating", "message": str(exc), "fields": exc.fields}
+        return jsonify({"error": body}), 400
+    journey = rate(conversation, rating, comment)
     return jsonify({"rating": journey.rating, "comment": journey.rating_comment}), 201
+
+
+def socket_handler(sockets: Any):
+    """The widget's `rating {rating, comment}` event, for the conversation its socket is bound to."""
+
+    def rating(data: Any = None) -> dict[str, Any]:
+        conversation = sockets._conversation()  # the socket's own conversation (session_request)
+        if conversation is None:
+            return {"ok": False, "error": "no_session", "message": "start the conversation first"}
+        try:
+            value, comment = clean_rating(data)
+        except RatingProblem as exc:
+            return {"ok": False, "error": "invalid_rating", "fields": exc.fields}
+        rate(conversation, value, comment)
+        return {"ok": True, "rating": value}
+
+    return rating

@@ -12,7 +12,8 @@ logger = logging.getLogger(__name__)
 
 WIDGET_DIR = PROJECT_ROOT / "webchat" / "src"
 SOCKET_IO_DIR = PROJECT_ROOT / "webchat" / "node_modules" / "socket.io-client" / "dist"
-WIDGET_FILES = {"wayfinder.js", "strings.js", "markdown.js", "page.js", "view.js", "chat.js", "wayfinder.css"}
+WIDGET_FILES = {"wayfinder.js", "strings.js", "markdown.js", "page.js", "view.js", "chat.js", "rating.js",
+                "wayfinder.css"}
 VENDOR_FILES = {"socket.io.min.js", "socket.io.min.js.map"}
 MAX_AGE = 300  # seconds; files are revalidated with their ETag after that
 

@@ -6,7 +6,7 @@
  *           data-primary-color="#1d70b8"></script>
  *
  * It loads, in order, the Socket.IO client (from npm, served by the hub), the wording,
- * the markdown renderer, the view and the chat, then starts the chat.
+ * the markdown renderer, the view, the chat and the end-of-chat rating, then starts the chat.
  */
 (function () {
   "use strict";
@@ -32,7 +32,7 @@
   css.href = base + "wayfinder.css";
   document.head.appendChild(css);
 
-  var files = ["vendor/socket.io.min.js", "strings.js", "markdown.js", "page.js", "view.js", "chat.js"];
+  var files = ["vendor/socket.io.min.js", "strings.js", "markdown.js", "page.js", "view.js", "chat.js", "rating.js"];
   files.forEach(function (file, index) {
     var tag = document.createElement("script");
     tag.src = base + file;
