@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import threading
 from pathlib import Path
 
@@ -12,22 +11,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from bot.catalogue.site import fetch_site
-from bot.config import PROJECT_ROOT
 from bot.content import check
+from tests.content.project import copy_project
 
 PORTAL_PORT = 23101
-
-
-def copy_project(target: Path) -> Path:
-    """config, domain and data as they are now, in a folder of their own."""
-    target.mkdir(parents=True)
-    for name in ("config.yml", "domain", "data"):
-        source = PROJECT_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        elif source.exists():
-            shutil.copy(source, target / name)
-    return target
 
 
 def make_reachable(project: Path) -> None:
@@ -164,7 +151,7 @@ def test_each_broken_catalogue_is_rejected_at_its_file_and_line(project, portal,
     file, line, message = breaks(project)
     code, report = run(project, "--portal", portal, "--skip-rasa")
     assert code == 1, report
-    assert re.search(rf"^  {re.escape(file)}:{line}: .*{re.escape(message)}", report, re.M), report
+    assert re.search(rf"^  {re.escape(file)}:{line}: .*{re.escape(message)}", report, re.MULTILINE), report
     assert "problem(s): fix each at its file and line" in report
 
 
@@ -176,8 +163,8 @@ def test_broken_training_data_is_rejected_with_rasas_own_words(project, portal):
         '- intent: greet\n  examples: |\n    - see you at the depot on friday\n')
     code, report = run(project, "--portal", portal)
     assert code == 1, report
-    assert re.search(r"^  data/stories/zz_broken.yml:6: .*'utter_no_such_thing'", report, re.M), report
-    assert re.search(r"^  data/nlu/zz_twice.yml:5: .*'see you at the depot on friday' was found labeled with multiple", report, re.M), report
+    assert re.search(r"^  data/stories/zz_broken.yml:6: .*'utter_no_such_thing'", report, re.MULTILINE), report
+    assert re.search(r"^  data/nlu/zz_twice.yml:5: .*'see you at the depot on friday' was found labeled with multiple", report, re.MULTILINE), report
     assert "Service catalogue: OK" in report
 
 

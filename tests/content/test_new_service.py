@@ -1,0 +1,122 @@
+"""Adding a service is content only: a catalogue file and NLU examples in a copy of the project,
+one training run, and the assistant recognises the new service and its problem. No code changes.
+
+The training is what `wayfinder train` runs (the spaCy pipeline built from the catalogue, then
+`rasa train` on config.yml, domain/ and data/), in a temporary copy so the project's own model and
+data are untouched. One training: several minutes, hence the `stack` marker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.catalogue import load_catalogue
+from bot.config import PROJECT_ROOT
+from bot.nlp.pipeline import build_pipeline
+from tests.content.project import copy_project
+
+pytestmark = pytest.mark.stack
+
+SERVICE = textwrap.dedent("""\
+    # A new service, written by a content editor (see CONTENT.md, "Add a service").
+    id: book_recycling_centre
+    name: Book a recycling centre visit
+    summary: Book a time to take household waste to the recycling centre.
+    synonyms:
+      - recycling centre
+      - recycling center
+      - the tip
+      - household waste recycling centre
+      - tip slot
+    start_url: /recycling/book
+    done_url: /recycling/book/confirmation
+    steps:
+      - id: start
+        screen: /recycling/book
+        title: Book a recycling centre visit
+        instruction:
+          new: Select Start now to choose a day and time for your visit.
+          familiar: Select Start now.
+        why: Booking spreads visits through the day, so nobody queues on the road.
+        highlight: "#start-button"
+      - id: slot
+        screen: /recycling/book/slot
+        title: Choose a time
+        instruction:
+          new: Pick a day, then one of the times still free that day, and select Continue.
+          familiar: Pick a day and a free time.
+        why: Each time has room for a set number of cars, so the site stays safe.
+        highlight: "#slot"
+        problems:
+          - id: no_slots_left
+            phrases:
+              - no slots left
+              - no recycling slots
+              - no times available at the tip
+            help: Times are released a week ahead at 8am; try another day or check back tomorrow.
+    """)
+
+EXAMPLES = textwrap.dedent("""\
+    version: "3.1"
+    nlu:
+    - intent: state_goal
+      examples: |
+        - i want to book a slot at the [recycling centre]{"entity": "service", "value": "book_recycling_centre"}
+        - book a [tip slot]{"entity": "service", "value": "book_recycling_centre"}
+        - how do i book [the tip]{"entity": "service", "value": "book_recycling_centre"} for saturday
+        - i need to go to the [recycling centre]{"entity": "service", "value": "book_recycling_centre"} with an old fridge
+        - can i book a visit to the [household waste recycling centre]{"entity": "service", "value": "book_recycling_centre"}
+        - booking for the [recycling center]{"entity": "service", "value": "book_recycling_centre"} please
+        - i'd like to take garden waste to [the tip]{"entity": "service", "value": "book_recycling_centre"} tomorrow
+        - need a time slot at the [recycling centre]{"entity": "service", "value": "book_recycling_centre"}
+    - intent: report_problem
+      examples: |
+        - trying to book [the tip]{"entity": "service", "value": "book_recycling_centre"} but there are [no recycling slots]{"entity": "problem", "value": "no_slots_left"}
+        - there are [no slots left]{"entity": "problem", "value": "no_slots_left"} for the [recycling centre]{"entity": "service", "value": "book_recycling_centre"}
+        - it says [no times available at the tip]{"entity": "problem", "value": "no_slots_left"} all week
+    """)
+
+PARSE = textwrap.dedent("""\
+    import asyncio, json, sys
+    from rasa.core.agent import Agent
+    agent = Agent.load(sys.argv[1])
+    out = {}
+    for text in sys.argv[2:]:
+        parsed = asyncio.run(agent.parse_message(text))
+        out[text] = {"intent": parsed["intent"]["name"],
+                     "entities": sorted({(e["entity"], e["value"]) for e in parsed["entities"]})}
+    print("PARSED " + json.dumps(out))
+    """)
+
+
+def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_path):
+    project = copy_project(tmp_path / "project")
+    (project / "data/services/book_recycling_centre.yml").write_text(SERVICE)
+    (project / "data/nlu/recycling.yml").write_text(EXAMPLES)
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "PYTHONPATH": str(PROJECT_ROOT)}
+
+    build_pipeline(load_catalogue(project / "data/services"), project / "build/spacy_pipeline")
+    domain = "domain" if (project / "domain").is_dir() else "domain.yml"
+    subprocess.run([str(Path(sys.executable).with_name("rasa")), "train", "--config", "config.yml",
+                    "--domain", domain, "--data", "data/nlu", "data/rules", "data/stories",
+                    "--out", "models", "--fixed-model-name", "with-recycling"],
+                   cwd=project, env=env, check=True, capture_output=True, timeout=1800)
+
+    messages = ["i want to book the recycling centre for sunday",  # words not in any example
+                "can i get a slot at the tip",
+                "i tried to book the tip but there are no slots left this week"]
+    done = subprocess.run([sys.executable, "-c", PARSE, "models/with-recycling.tar.gz", *messages],
+                          cwd=project, env=env, check=True, capture_output=True, text=True, timeout=600)
+    parsed = json.loads(done.stdout.split("PARSED ", 1)[1])
+    first, second, third = (parsed[m] for m in messages)
+    assert ["service", "book_recycling_centre"] in first["entities"] and first["intent"] == "state_goal"
+    assert ["service", "book_recycling_centre"] in second["entities"]
+    assert ["problem", "no_slots_left"] in third["entities"]
+    assert third["intent"] == "report_problem"
