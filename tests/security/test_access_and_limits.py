@@ -178,9 +178,10 @@ def test_every_console_state_change_needs_the_csrf_token(app):
             assert response.status_code == 400, (method, path, response.status_code)
 
 
-@pytest.mark.parametrize("event", ["queue", "heartbeat", "follow", "unfollow", "claim", "reply"])
-def test_adviser_socket_events_need_a_signed_in_session(app, event):
-    sock = app.extensions["socketio"].test_client(app, namespace="/advisers")
+def test_the_adviser_socket_needs_a_signed_in_session(app, client):
+    """Without a session no socket opens, so no event gets through (each event re-checks the session
+    too: tests/console/test_access.py ends a session elsewhere and tries every event)."""
+    sock = app.extensions["socketio"].test_client(app, namespace="/advisers", flask_test_client=client)
     assert not sock.is_connected("/advisers")
 
 
