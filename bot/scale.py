@@ -204,6 +204,15 @@ def nginx_config(lay: Layout, run_dir: Path) -> str:
     )
 
 
+def _with_port(command: str, variable: str, port: int) -> str:
+    """The command with its port variable set: in its environment, and written out where the line itself
+    uses it (the shell expands `"$VAR"` before a `VAR=value` prefix applies)."""
+    written = re.sub(r"\$\{?" + variable + r"\b\}?", str(port), command)
+    if written == command:
+        raise ConfigError(f"the Procfile line {command[:60]!r}... does not use ${variable}")
+    return f"{variable}={port} {written}"
+
+
 def procfile_text(base: str, lay: Layout, endpoints: Path, nginx_conf: Path, run_dir: Path) -> str:
     """The Procfile with one hub line and one rasa line per local process, and nginx."""
     lines: list[str] = []
@@ -214,13 +223,13 @@ def procfile_text(base: str, lay: Layout, endpoints: Path, nginx_conf: Path, run
         command = command.strip()
         if name == "hub":
             for n, (_, port) in enumerate(lay.local_hubs, start=1):
-                lines.append(f"hub{n}: WAYFINDER_HUB_PORT={port} {command}")
+                lines.append(f"hub{n}: {_with_port(command, 'WAYFINDER_HUB_PORT', port)}")
         elif name == "rasa":
             scaled = re.sub(r"--endpoints\s+\S+", f"--endpoints {shlex.quote(str(endpoints))}", command)
             if scaled == command:
                 raise ConfigError("the Procfile's rasa line has no --endpoints to replace")
             for n, (_, port) in enumerate(lay.local_rasas, start=1):
-                lines.append(f"rasa{n}: WAYFINDER_RASA_PORT={port} {scaled}")
+                lines.append(f"rasa{n}: {_with_port(scaled, 'WAYFINDER_RASA_PORT', port)}")
         else:
             lines.append(f"{name}: {command}")
     lines.append(f"nginx: nginx -e stderr -p {shlex.quote(str(run_dir))} -c {shlex.quote(str(nginx_conf))} "

@@ -96,7 +96,10 @@ def test_the_procfile_has_a_line_per_process_and_keeps_the_others():
                                PROJECT_ROOT / "var/run/nginx.conf", PROJECT_ROOT / "var/run")
     names = [line.split(":")[0] for line in text.splitlines()]
     assert names == ["rasa1", "rasa2", "actions", "hub1", "hub2", "portal", "nginx"]
-    assert "WAYFINDER_HUB_PORT=21101 " in text and "WAYFINDER_RASA_PORT=21106 " in text
+    hub2 = next(line for line in text.splitlines() if line.startswith("hub2:"))
+    rasa2 = next(line for line in text.splitlines() if line.startswith("rasa2:"))
+    assert ':21101" ' in hub2 and '--port "21106" ' in rasa2  # the shell expands "$VAR" before a prefix applies
+    assert "$WAYFINDER_HUB_PORT" not in text and "$WAYFINDER_RASA_PORT" not in text
     assert text.count("--endpoints /") == 2 and "endpoints.yml --credentials" in text
 
 
