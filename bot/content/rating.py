@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 
 from bot.content.recorder import rate
+from bot.hub.history import bearer_conversation
 from bot.hub.redact import redact
-from bot.hub.store import Conversation, db
 
 bp = Blueprint("rating", __name__)
 
@@ -44,10 +44,7 @@ def clean_rating(body: Any) -> tuple[int, str | None]:
 @bp.post("/api/conversation/rating")
 def rate_conversation():
     """`{rating: 1-5, comment?: text}` → 201; a new rating replaces the earlier one."""
-    header = request.headers.get("Authorization", "")
-    candidate = header[len("Bearer "):].strip() if header.startswith("Bearer ") else None
-    conversation_id = current_app.extensions["wayfinder.router"].ids.verify(candidate)
-    conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
+    conversation = bearer_conversation()
     if conversation is None:
         body = {"code": "unknown_conversation", "message": "send the id the hub gave you as a Bearer token"}
         return jsonify({"error": body}), 404

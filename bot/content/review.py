@@ -33,7 +33,7 @@ PERSONAL_VALUES = {"account_reference": "12345678", "postcode": "RV1 1AA"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\w])")
 _SKIPPED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ReviewError(Exception):
@@ -66,7 +66,7 @@ class Filters:
         if not 0 <= threshold <= 1:
             raise ReviewError(400, "threshold must be a number between 0 and 1")
         service = (args.get("service") or "").strip() or None
-        if service is not None and not _NAME.match(service):
+        if service is not None and not NAME.match(service):
             raise ReviewError(400, "service must be a catalogue service id")
         return cls(*(args.get(name) in ("1", "on", "true") for name in FILTERS), service=service,
                    threshold=threshold)
@@ -233,7 +233,7 @@ def story_yaml(events: list[Mapping[str, Any]], slots: Iterable[str], name: str,
 def _user_step(event: Mapping[str, Any], test: bool) -> list[str]:
     parse = event.get("parse_data") or {}
     intent = (parse.get("intent") or {}).get("name")
-    if not intent or not _NAME.match(str(intent)):
+    if not intent or not NAME.match(str(intent)):
         return []
     entities = [e for e in parse.get("entities") or [] if isinstance(e, dict)]
     text = event.get("text") or ""

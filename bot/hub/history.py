@@ -69,13 +69,18 @@ def talking_to(conversation: Conversation) -> dict[str, str | None]:
     return {"kind": "adviser", "name": str(name) if name else None}
 
 
-@bp.get("/api/conversation/history")
-def conversation_history():
-    """`Authorization: Bearer <conversation id>` → that conversation's messages; 404 for any other id."""
+def bearer_conversation() -> Conversation | None:
+    """The conversation whose id (one the hub issued) the request sends as `Authorization: Bearer <id>`."""
     header = request.headers.get("Authorization", "")
     candidate = header[len("Bearer "):].strip() if header.startswith("Bearer ") else None
     conversation_id = current_app.extensions["wayfinder.router"].ids.verify(candidate)
-    conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
+    return db.session.get(Conversation, conversation_id) if conversation_id else None
+
+
+@bp.get("/api/conversation/history")
+def conversation_history():
+    """`Authorization: Bearer <conversation id>` → that conversation's messages; 404 for any other id."""
+    conversation = bearer_conversation()
     if conversation is None:
         body = {"error": {"code": "unknown_conversation", "message": "send the id the hub gave you as a Bearer token"}}
         return jsonify(body), 404
