@@ -24,27 +24,13 @@ import pytest
 
 from tests.console.conftest import (
     Adviser,
-    add_advisers,
-    console_app,
     events,
     login,
     start_conversation,
 )
-from tests.hub.conftest import PORTAL_ORIGIN, FakeAssistant, socket_client
+from tests.hub.conftest import PORTAL_ORIGIN, socket_client
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-
-
-@pytest.fixture
-def app(tmp_path):
-    app = console_app(tmp_path, FakeAssistant())
-    add_advisers(app)
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
 
 
 def say(client, text: str, sender: str | None = None):

@@ -17,12 +17,11 @@ import pytest
 from tests.console.conftest import (
     HUB_TOKEN,
     Adviser,
-    add_advisers,
-    console_app,
     hand_over,
     start_conversation,
 )
-from tests.hub.conftest import FakeAssistant, socket_client
+from tests.hub.conftest import socket_client
+from tests.security.conftest import hub_with_advisers
 
 MEGABYTE = "x" * (1024 * 1024)
 EMOJI = "😀" * 10_000
@@ -69,22 +68,13 @@ def answered_or_refused(response) -> None:
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """One hub for the module (each test starts conversations of its own, so limits don't add up)."""
-    app = console_app(tmp_path_factory.mktemp("bad-input"), FakeAssistant())
-    add_advisers(app)
-    return app
+    return hub_with_advisers(tmp_path_factory.mktemp("bad-input"))
 
 
 @pytest.fixture
 def fresh_app(tmp_path):
     """A hub of its own: failed sign-ins count towards the sign-in throttle."""
-    app = console_app(tmp_path, FakeAssistant())
-    add_advisers(app)
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+    return hub_with_advisers(tmp_path)
 
 
 # -- the REST front door ---------------------------------------------------------------
