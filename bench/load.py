@@ -13,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import statistics
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -110,25 +112,27 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, hub: bool, jo
         result.conversations.append((sender, sent))
 
 
-async def _socket_customer(hub: str, origin: str, journeys, deadline: float, result: Result) -> None:
+def _socket_customer(hub: str, origin: str, journeys, deadline: float, result: Result, lock: threading.Lock) -> None:
+    """One widget (python-socketio's client over a websocket, in its own thread)."""
     while time.monotonic() < deadline:
-        _, turns = next(journeys)
-        client = socketio.AsyncClient(reconnection=False)
+        with lock:
+            _, turns = next(journeys)
+        client = socketio.Client(reconnection=False)
         texts: list[str | None] = []
 
-        async def bot_uttered(data, texts=texts):
+        def bot_uttered(data, texts=texts):
             texts.append(data.get("text") if isinstance(data, dict) else None)
 
         client.on("bot_uttered", bot_uttered)
-
         try:
-            await client.connect(hub, transports=["websocket"], headers={"Origin": origin},
-                                 socketio_path="/socket.io", wait_timeout=TURN_TIMEOUT)
-            session_id = (await client.call("session_request", {}, timeout=TURN_TIMEOUT))["session_id"]
-        except (socketio.exceptions.SocketIOError, asyncio.TimeoutError, KeyError, TypeError) as exc:
-            result.error(f"connect: {type(exc).__name__}")
-            await client.disconnect()
-            await asyncio.sleep(1)
+            client.connect(hub, transports=["websocket"], headers={"Origin": origin}, socketio_path="/socket.io",
+                           wait_timeout=TURN_TIMEOUT)
+            session_id = client.call("session_request", {}, timeout=TURN_TIMEOUT)["session_id"]
+        except (socketio.exceptions.SocketIOError, KeyError, TypeError) as exc:
+            with lock:
+                result.error(f"connect: {type(exc).__name__}")
+            client.disconnect()
+            time.sleep(1)
             continue
         sent = 0
         try:
@@ -136,29 +140,33 @@ async def _socket_customer(hub: str, origin: str, journeys, deadline: float, res
                 if time.monotonic() >= deadline:
                     break
                 if not turn.is_message:
-                    await client.call("page_view", {"page": turn.page}, timeout=TURN_TIMEOUT)
-                    result.page_views += 1
+                    client.call("page_view", {"page": turn.page}, timeout=TURN_TIMEOUT)
+                    with lock:
+                        result.page_views += 1
                     continue
                 before = len(texts)
                 started = time.perf_counter()
-                ack = await client.call("user_uttered", {"message": turn.text, "session_id": session_id},
-                                        timeout=TURN_TIMEOUT)
+                ack = client.call("user_uttered", {"message": turn.text, "session_id": session_id},
+                                  timeout=TURN_TIMEOUT)
                 elapsed = time.perf_counter() - started
                 sent += 1
                 answers = texts[before:]
-                if not isinstance(ack, dict) or not ack.get("ok"):
-                    result.error(f"refused: {ack.get('error') if isinstance(ack, dict) else ack}")
-                elif _apology(answers):
-                    result.error("assistant unavailable")
-                elif not answers:
-                    result.unanswered += 1
-                else:
-                    result.latencies.append(elapsed)
-        except (socketio.exceptions.SocketIOError, asyncio.TimeoutError) as exc:
-            result.error(type(exc).__name__)
+                with lock:
+                    if not isinstance(ack, dict) or not ack.get("ok"):
+                        result.error(f"refused: {ack.get('error') if isinstance(ack, dict) else ack}")
+                    elif _apology(answers):
+                        result.error("assistant unavailable")
+                    elif not answers:
+                        result.unanswered += 1
+                    else:
+                        result.latencies.append(elapsed)
+        except socketio.exceptions.SocketIOError as exc:
+            with lock:
+                result.error(type(exc).__name__)
         finally:
-            result.conversations.append((session_id, sent))
-            await client.disconnect()
+            with lock:
+                result.conversations.append((session_id, sent))
+            client.disconnect()
 
 
 async def _lost(hub: str, result: Result) -> int:
@@ -186,17 +194,17 @@ async def run_level(target: str, level: int, seconds: float, urls: dict, journey
     cycle = itertools.cycle(journeys)
     started = time.monotonic()
     deadline = started + seconds
-    connector = aiohttp.TCPConnector(limit=level + 10)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        if target == "rasa":
-            url = f"{urls['rasa']}/webhooks/rest/webhook"
-            customers = [_rest_customer(session, url, False, cycle, deadline, result) for _ in range(level)]
-        elif target == "hub-rest":
-            url = f"{urls['hub']}/webhooks/rest/webhook"
-            customers = [_rest_customer(session, url, True, cycle, deadline, result) for _ in range(level)]
-        else:
-            customers = [_socket_customer(urls["hub"], urls["portal"], cycle, deadline, result) for _ in range(level)]
-        await asyncio.gather(*customers)
+    if target == "hub-socket":  # python-socketio's asyncio client needs a newer aiohttp than Rasa allows
+        lock = threading.Lock()
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(max_workers=level) as threads:  # one thread per widget
+            await asyncio.gather(*[loop.run_in_executor(threads, _socket_customer, urls["hub"], urls["portal"],
+                                                        cycle, deadline, result, lock) for _ in range(level)])
+    else:
+        base = urls["rasa"] if target == "rasa" else urls["hub"]
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=level + 10)) as session:
+            await asyncio.gather(*[_rest_customer(session, f"{base}/webhooks/rest/webhook", target == "hub-rest",
+                                                  cycle, deadline, result) for _ in range(level)])
     result.seconds = time.monotonic() - started
     if target != "rasa":
         result.lost = await _lost(urls["hub"], result)
