@@ -60,7 +60,8 @@ def generate(count: int, catalogue, rng: random.Random) -> None:
                    "rated_at": None}
         for step in reached:
             rows["journey_marks"].append({"conversation_id": cid, "service": service.id, "kind": "step",
-                                          "value": step.id, "created_at": started})
+                                          "value": step.id, "created_at": started,
+                                          "started_at": started})
             journey["current_step"] = step.id
         if reached and rng.random() < 0.35:
             step = reached[-1]
@@ -68,10 +69,12 @@ def generate(count: int, catalogue, rng: random.Random) -> None:
             if step.problems:
                 problem = rng.choice(step.problems)
                 rows["journey_marks"].append({"conversation_id": cid, "service": service.id, "kind": "problem",
-                                              "value": problem.id, "created_at": started})
+                                              "value": problem.id, "created_at": started,
+                                              "started_at": started})
                 for code in problem.error_codes[:1]:
                     rows["journey_marks"].append({"conversation_id": cid, "service": service.id,
-                                                  "kind": "error_code", "value": code, "created_at": started})
+                                                  "kind": "error_code", "value": code, "created_at": started,
+                                                  "started_at": started})
         if rng.random() < 0.12:
             journey["fallbacks"], journey["ended_in_fallback"] = 1, rng.random() < 0.5
         outcome = rng.random()

@@ -68,27 +68,30 @@ def _window(query, since: datetime | None, until: datetime | None):
 
 def compute(catalogue: Any, since: datetime | None = None, until: datetime | None = None) -> list[ServiceInsights]:
     """Every service with conversations in the window (catalogue order first), with its figures."""
-    handed = (db.session.query(Handover.conversation_id).distinct().subquery())
+    # each query reads one covering index (or the few handover rows): no lookups per conversation
     totals = _window(db.session.query(
         Journey.service,
         func.count(),
         func.sum(case((Journey.completed == COMPLETED_SELF, 1), else_=0)),
         func.sum(case((Journey.completed == COMPLETED_ASSISTANT, 1), else_=0)),
-        func.count(handed.c.conversation_id),
         func.count(Journey.rating),
         func.avg(Journey.rating),
-    ).outerjoin(handed, handed.c.conversation_id == Journey.conversation_id)
-        .filter(Journey.service.isnot(None)), since, until).group_by(Journey.service).all()
+    ).filter(Journey.service.isnot(None)), since, until).group_by(Journey.service).all()
+    handed = dict(_window(db.session.query(Journey.service, func.count(func.distinct(Handover.conversation_id)))
+                          .join(Handover, Handover.conversation_id == Journey.conversation_id)
+                          .filter(Journey.service.isnot(None)), since, until).group_by(Journey.service).all())
     found: dict[str, ServiceInsights] = {}
-    for service, started, alone, assisted, handed_over, ratings, average in totals:
+    for service, started, alone, assisted, ratings, average in totals:
         entry = catalogue.get(service)
         found[service] = ServiceInsights(
             service, entry.name if entry else service, started, int(alone or 0), int(assisted or 0),
-            handed_over, ratings, round(float(average), 2) if average is not None else None)
+            handed.get(service, 0), ratings, round(float(average), 2) if average is not None else None)
     marks: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    rows = _window(db.session.query(JourneyMark.service, JourneyMark.kind, JourneyMark.value, func.count())
-                   .join(Journey, Journey.conversation_id == JourneyMark.conversation_id)
-                   .filter(JourneyMark.service == Journey.service), since, until)
+    rows = db.session.query(JourneyMark.service, JourneyMark.kind, JourneyMark.value, func.count())
+    if since is not None:
+        rows = rows.filter(JourneyMark.started_at >= since)
+    if until is not None:
+        rows = rows.filter(JourneyMark.started_at < until)
     for service, kind, value, count in rows.group_by(JourneyMark.service, JourneyMark.kind, JourneyMark.value):
         marks[(service, kind)][value] = count
     stuck: dict[str, dict[str, int]] = defaultdict(dict)

@@ -55,6 +55,8 @@ class Journey(db.Model):
     __table_args__ = (
         Index("ix_journeys_service_started", "service", "started_at"),
         Index("ix_journeys_started", "started_at"),
+        # covers the insights' GROUP BY service (all time, or a range of started_at) without the table
+        Index("ix_journeys_insights", "service", "started_at", "completed", "rating", "stuck_step"),
     )
 
 
@@ -71,10 +73,12 @@ class JourneyMark(db.Model):
     kind = db.Column(db.String(12), nullable=False)  # step | problem | error_code
     value = db.Column(db.String(80), nullable=False)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # the conversation's start (a copy of journeys.started_at), so insights count marks without a join
+    started_at = db.Column(db.DateTime)
 
     __table_args__ = (
         UniqueConstraint("conversation_id", "service", "kind", "value", name="uq_journey_marks_once"),
-        Index("ix_journey_marks_service_kind_value", "service", "kind", "value"),
+        Index("ix_journey_marks_insights", "service", "kind", "value", "started_at"),
     )
 
 

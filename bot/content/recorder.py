@@ -100,7 +100,7 @@ def mark(journey: Journey, kind: str, value: str | None, service: str | None = N
                                          kind=kind, value=value[:80]).first()
     if exists is None:
         db.session.add(JourneyMark(conversation_id=journey.conversation_id, service=service, kind=kind,
-                                   value=value[:80]))
+                                   value=value[:80], started_at=journey.started_at))
 
 
 def parse_of(tracker: dict[str, Any]) -> tuple[str | None, float | None, list[dict[str, Any]]]:
