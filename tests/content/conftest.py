@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 
 from bot.hub.store import Conversation, db
-from tests.console.conftest import HUB_TOKEN, Adviser, add_advisers, console_app, hand_over
+from tests.console.conftest import (  # noqa: F401  (the console's fixtures, with this suite's assistant)
+    HUB_TOKEN,
+    alice,
+    app,
+    cara,
+    client,
+    hand_over,
+)
 from tests.hub.conftest import FakeAssistant
 
 INTENTS = ["greet", "state_goal", "report_problem", "stuck", "request_human", "affirm", "deny", "nlu_fallback",
@@ -70,38 +77,11 @@ def assistant():
     return TrackingAssistant()
 
 
-@pytest.fixture
-def app(tmp_path, assistant):
-    app = console_app(tmp_path, assistant)
-    add_advisers(app)
-    return app
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def cara(app):
-    from bot.console.accounts import add_adviser
-    from tests.console.conftest import FAST_HASH, PASSWORD
-
-    with app.app_context():
-        add_adviser("cara", "Cara", PASSWORD, "content", method=FAST_HASH)
-    return Adviser(app, "cara")
-
-
-@pytest.fixture
-def alice(app):
-    return Adviser(app, "alice")
-
-
 class Customer:
     """One customer's conversation through the hub's REST front door (and its page views)."""
 
-    def __init__(self, app, client) -> None:
-        self.app, self.client, self.id = app, client, None
+    def __init__(self, hub_app, http) -> None:
+        self.app, self.client, self.id = hub_app, http, None
 
     def says(self, text: str) -> list[dict[str, Any]]:
         body = {"message": text, **({"sender": self.id} if self.id else {})}
@@ -126,5 +106,7 @@ class Customer:
 
 
 @pytest.fixture
-def customer(app, client):
-    return lambda: Customer(app, client)
+def customer(request):
+    """customer() starts one more customer on this test's hub."""
+    hub_app, http = request.getfixturevalue("app"), request.getfixturevalue("client")
+    return lambda: Customer(hub_app, http)
