@@ -1,0 +1,74 @@
+"""`make evaluate`'s bookkeeping: fallback thresholds, entity scoring and fold hygiene (no training here)."""
+
+from collections import Counter
+
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.evaluate import (
+    choose_thresholds,
+    entity_report,
+    predicted_entities,
+    scores,
+    without_unseen_synonyms,
+)
+
+
+def prediction(intent, predicted, confidence, second):
+    return {"intent": intent, "predicted": predicted, "confidence": confidence, "second": second}
+
+
+def test_thresholds_send_at_most_the_budget_of_understood_messages_to_the_fallback():
+    # 100 understood messages with confidences 0.01 .. 1.00, and 10 misunderstood ones
+    results = [prediction("greet", "greet", (i + 1) / 100, 0.0) for i in range(100)]
+    results += [prediction("deny", "affirm", 0.3, 0.25) for _ in range(10)]
+    chosen = choose_thresholds(results, budget=0.03, extra=0.02)
+    # a 0.05 threshold would already lose 4 understood messages (more than 3%)
+    assert chosen["threshold"] == 0.0
+    # the top-two gap may cost 2% more: 0.05 loses 4 in all, 0.10 would lose 9
+    assert chosen["ambiguity_threshold"] == 0.05
+    assert chosen["correct_sent_to_fallback"] == 4
+    assert chosen["errors"] == 10 and chosen["messages"] == 110
+
+
+def test_thresholds_rise_when_the_understood_messages_are_confident():
+    results = [prediction("greet", "greet", 0.95, 0.02) for _ in range(100)]
+    results += [prediction("deny", "affirm", 0.4, 0.35) for _ in range(10)]
+    chosen = choose_thresholds(results)
+    assert chosen["threshold"] == 0.95  # catches every low-confidence mistake ...
+    assert chosen["errors_caught"] == 10
+    assert chosen["correct_sent_to_fallback"] == 0  # ... and no understood message
+
+
+def test_entity_scores_count_type_and_value_pairs(tmp_path):
+    results = [
+        {"entities": [("service", "pay_council_tax")], "predicted_entities": [("service", "pay_council_tax")]},
+        {"entities": [("problem", "card_declined")], "predicted_entities": [("problem", "card_expired")]},
+        {"entities": [], "predicted_entities": [("familiarity", "new")]},
+    ]
+    report = entity_report(results, tmp_path)
+    assert report["service"]["f1-score"] == 1.0
+    assert report["problem"] == scores(Counter(fp=1, fn=1))
+    assert report["micro avg"]["precision"] == round(1 / 3, 4)
+    assert report["micro avg"]["recall"] == 0.5
+    assert (tmp_path / "entity_report.json").exists()
+
+
+def test_entities_are_read_the_way_the_actions_read_them():
+    text = "i have never done this online and my postcode is rv1 1aa"
+    parse = {"text": text, "entities": [
+        {"entity": "familiarity", "value": "never done this online", "start": 7, "end": 29},
+        {"entity": "postcode", "value": "rv1 1aa", "start": 49, "end": 56},
+        {"entity": "account_reference", "value": "12", "start": 0, "end": 2},  # not a reference: dropped
+        {"entity": "page", "value": "/council-tax"},  # not an entity customers type
+    ]}
+    assert predicted_entities(parse) == [("familiarity", "new"), ("postcode", "RV1 1AA")]
+    assert ("familiarity", "never done this online") in predicted_entities(parse, as_used=False)
+
+
+def test_a_fold_keeps_only_the_synonyms_its_own_messages_teach():
+    taught = Message.build("my card was declined", "report_problem",
+                           [{"entity": "problem", "value": "card_declined", "start": 3, "end": 20}])
+    train = TrainingData(training_examples=[taught],
+                         entity_synonyms={"card was declined": "card_declined", "payment bounced": "card_declined"})
+    assert without_unseen_synonyms(train).entity_synonyms == {"card was declined": "card_declined"}
