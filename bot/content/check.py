@@ -263,7 +263,7 @@ def check_fresh(catalogue: Catalogue, site: dict[str, Any], portal: str | None, 
                     section.problems.append(Issue.at(problem.where("error_codes", i),
                                                      f"error code {code} is no longer shown by the portal"))
     if portal is None:
-        section.note = "screens checked against the site map only (no running portal given)"
+        section.note = "no running portal: screens checked against its site map only"
         return section
     session = requests.Session()
     pages: list[tuple[Any, str]] = []
