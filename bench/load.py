@@ -112,7 +112,7 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, hub: bool, jo
         result.conversations.append((sender, sent))
 
 
-def _socket_customer(hub: str, origin: str, journeys, deadline: float, result: Result, lock: threading.Lock) -> None:
+def _socket_customer(hub: str, journeys, deadline: float, result: Result, lock: threading.Lock) -> None:
     """One widget (python-socketio's client over a websocket, in its own thread)."""
     while time.monotonic() < deadline:
         with lock:
@@ -125,8 +125,8 @@ def _socket_customer(hub: str, origin: str, journeys, deadline: float, result: R
 
         client.on("bot_uttered", bot_uttered)
         try:
-            client.connect(hub, transports=["websocket"], headers={"Origin": origin}, socketio_path="/socket.io",
-                           wait_timeout=TURN_TIMEOUT)
+            # websocket-client sends the hub's own origin (allowed); a second Origin header would be refused
+            client.connect(hub, transports=["websocket"], socketio_path="/socket.io", wait_timeout=TURN_TIMEOUT)
             session_id = client.call("session_request", {}, timeout=TURN_TIMEOUT)["session_id"]
         except (socketio.exceptions.SocketIOError, KeyError, TypeError) as exc:
             with lock:
@@ -198,8 +198,8 @@ async def run_level(target: str, level: int, seconds: float, urls: dict, journey
         lock = threading.Lock()
         loop = asyncio.get_running_loop()
         with ThreadPoolExecutor(max_workers=level) as threads:  # one thread per widget
-            await asyncio.gather(*[loop.run_in_executor(threads, _socket_customer, urls["hub"], urls["portal"],
-                                                        cycle, deadline, result, lock) for _ in range(level)])
+            await asyncio.gather(*[loop.run_in_executor(threads, _socket_customer, urls["hub"], cycle, deadline,
+                                                        result, lock) for _ in range(level)])
     else:
         base = urls["rasa"] if target == "rasa" else urls["hub"]
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=level + 10)) as session:

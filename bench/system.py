@@ -29,38 +29,47 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
-def processes(pgid: int) -> list[tuple[str, int, float]]:
-    """(label, pid, resident MB) of every process in the process group, biggest first."""
-    found = []
+def _children() -> dict[int, list[int]]:
+    children: dict[int, list[int]] = collections.defaultdict(list)
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[2]) != pgid:  # the 5th field: process group
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                children[int(stat[stat.rindex(")") + 2:].split()[1])].append(int(entry.name))
+            except (OSError, ValueError, IndexError):
                 continue
-            rss_pages = int((entry / "statm").read_text().split()[1])
+    return children
+
+
+def processes(root: int) -> list[tuple[str, int, float]]:
+    """(label, pid, resident MB) of the process `root` and all its descendants, biggest first."""
+    children = _children()
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            rss_pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
         except (OSError, ValueError, IndexError):
             continue
-        cmdline = _cmdline(int(entry.name))
+        cmdline = _cmdline(pid)
         if not cmdline or cmdline.startswith(("/bin/sh", "sh -c")):
             continue
         label = next((name for name, pattern in LABELS if pattern.search(cmdline)), "other")
-        found.append((label, int(entry.name), rss_pages * PAGE / 2**20))
+        found.append((label, pid, rss_pages * PAGE / 2**20))
     return sorted(found, key=lambda row: -row[2])
 
 
-def memory_by_label(pgid: int) -> dict[str, float]:
+def memory_by_label(root: int) -> dict[str, float]:
     totals: dict[str, float] = collections.defaultdict(float)
-    for label, _, mb in processes(pgid):
+    for label, _, mb in processes(root):
         totals[label] += mb
     return dict(totals)
 
 
-def pid_of(pgid: int, label: str) -> int | None:
+def pid_of(root: int, label: str) -> int | None:
     """The (biggest) process with this label: gunicorn's worker rather than its master."""
-    rows = [row for row in processes(pgid) if row[0] == label]
+    rows = [row for row in processes(root) if row[0] == label]
     return rows[0][1] if rows else None
 
 
@@ -123,15 +132,15 @@ def summarise_profile(path: Path, top: int = 12) -> dict:
 class MemorySampler(threading.Thread):
     """Every 2 s, the resident memory of each kind of process and of the whole stack; keeps the peaks."""
 
-    def __init__(self, pgid: int, every: float = 2.0) -> None:
+    def __init__(self, root: int, every: float = 2.0) -> None:
         super().__init__(daemon=True)
-        self.pgid, self.every = pgid, every
+        self.root, self.every = root, every
         self.peak: dict[str, float] = {}
         self._stopping = threading.Event()
 
     def run(self) -> None:
         while not self._stopping.is_set():
-            current = memory_by_label(self.pgid)
+            current = memory_by_label(self.root)
             for label, mb in current.items():
                 self.peak[label] = max(self.peak.get(label, 0.0), mb)
             self.peak["whole stack"] = max(self.peak.get("whole stack", 0.0), sum(current.values()))
