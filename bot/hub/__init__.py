@@ -17,7 +17,7 @@ from bot.hub.limits import ConversationLimits
 from bot.hub.rasa_client import Assistant, RasaClient
 from bot.hub.router import ConversationRouter
 from bot.hub.socket import CustomerSockets
-from bot.hub.store import db
+from bot.hub.store import db, engine_options
 
 MAX_BODY_BYTES = 64 * 1024
 # Everything the hub serves but the console's pages (which set their own policy) is JSON, a
@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
 
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     db.init_app(app)
     with app.app_context():
         migrations.upgrade(db.engine)  # the store's schema: Alembic revisions in bot/migrations

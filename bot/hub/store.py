@@ -7,12 +7,29 @@ from datetime import datetime, timezone
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 
 db = SQLAlchemy()
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def engine_options(url: str) -> dict:
+    """Connection pool of the store, per process.
+
+    SQLAlchemy 1.4 opens and closes a SQLite file for every session by default (NullPool), and
+    closing the last connection to a WAL database checkpoints it: a pool that keeps connections
+    open saves about 10 ms a turn. PostgreSQL: enough connections for the hub's threads, checked
+    before use so that a restarted server is not an error.
+    """
+    if url.startswith("sqlite:///"):
+        return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 60,
+                "connect_args": {"check_same_thread": False}}
+    if url.startswith("postgresql"):
+        return {"pool_size": 5, "max_overflow": 20, "pool_pre_ping": True}
+    return {}
 
 
 @event.listens_for(Engine, "connect")
