@@ -11,6 +11,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -72,7 +73,12 @@ def _write_trackers(path: Path, senders: dict[str, float]) -> None:
         events = [ActionExecuted("action_listen", timestamp=at - 60),
                   UserUttered("my card is [card number removed]", timestamp=at - 30),
                   ActionExecuted("action_listen", timestamp=at)]
-        asyncio.run(store.save(DialogueStateTracker.from_events(sender, events)))
+        tracker = DialogueStateTracker.from_events(sender, events)
+        # in a thread of its own: Playwright's loop may be running in this one (browser tests before)
+        saving = threading.Thread(target=asyncio.run, args=(store.save(tracker),))
+        saving.start()
+        saving.join()
+    assert len(_rows(f"sqlite:///{path}", "SELECT DISTINCT sender_id FROM events")) == len(senders)
 
 
 def _rows(url: str, sql: str) -> list:
