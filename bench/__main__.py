@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_profile and "hub-rest" in targets:
             run["profiles"] = profile(stack, urls, scripts)
         run["memory_mb"] = sampler.stop()
+        shutil.copy(stack["log"], REPORTS / "bench-stack.log")  # for the errors' causes (not kept in git)
     path = REPORTS / f"bench-{args.label}.json"
     path.write_text(json.dumps(run, indent=1) + "\n")
     report.write(REPORTS)

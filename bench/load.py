@@ -38,8 +38,8 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     unanswered: int = 0  # accepted, but no answer came back
     page_views: int = 0
-    conversations: list[tuple[str | None, int]] = field(default_factory=list)  # (id, messages sent)
-    lost: int | None = None  # sent, but not in the hub's store afterwards (hub doors only)
+    conversations: list[tuple[str | None, int]] = field(default_factory=list)  # (id, messages accepted)
+    lost: int | None = None  # accepted (200 / ok), but not in the hub's store afterwards (hub doors only)
 
     def error(self, kind: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -99,7 +99,6 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, hub: bool, jo
                 result.error(type(exc).__name__)
                 continue
             elapsed = time.perf_counter() - started
-            sent += 1
             if status != 200:
                 result.error(f"HTTP {status}")
             elif _apology(r.get("text") for r in replies):
@@ -109,6 +108,8 @@ async def _rest_customer(session: aiohttp.ClientSession, url: str, hub: bool, jo
             else:
                 result.latencies.append(elapsed)
                 sender = sender or replies[0].get("recipient_id")
+            if status == 200:
+                sent += 1
         result.conversations.append((sender, sent))
 
 
@@ -149,8 +150,9 @@ def _socket_customer(hub: str, journeys, deadline: float, result: Result, lock: 
                 ack = client.call("user_uttered", {"message": turn.text, "session_id": session_id},
                                   timeout=TURN_TIMEOUT)
                 elapsed = time.perf_counter() - started
-                sent += 1
                 answers = texts[before:]
+                if isinstance(ack, dict) and ack.get("ok"):
+                    sent += 1
                 with lock:
                     if not isinstance(ack, dict) or not ack.get("ok"):
                         result.error(f"refused: {ack.get('error') if isinstance(ack, dict) else ack}")

@@ -84,11 +84,12 @@ def comparison_table(runs: list[dict]) -> list[str]:
 def profile_lines(name: str, profile: dict) -> list[str]:
     if not profile or "error" in profile:
         return [f"{name}: no profile ({(profile or {}).get('error', 'py-spy not run')})."]
-    lines = [f"**{name}** — {profile['samples']} samples (py-spy, 97 Hz, 25 s, 20 concurrent on the hub's REST door)",
+    lines = [(f"**{name}** — {profile['samples']} samples of busy threads (py-spy, 97 Hz, 25 s, 20 concurrent "
+             "customers on the hub's REST door; a thread waiting for Rasa's answer is busy)"),
              "", "| own time: function | % of samples |", "|---|---:|"]
     lines += [f"| `{fn}` | {pct:g} |" for fn, pct in profile["own"]]
-    lines += ["", "| on the stack: module | % of samples |", "|---|---:|"]
-    lines += [f"| `{module}` | {pct:g} |" for module, pct in profile["inclusive"]]
+    lines += ["", "| with what it calls: function | % of samples |", "|---|---:|"]
+    lines += [f"| `{function}` | {pct:g} |" for function, pct in profile["inclusive"]]
     return lines + [""]
 
 
@@ -143,7 +144,8 @@ def write(reports: Path) -> None:
         "a closed loop with no typing time, so these are the most the stack can do, not what real customers "
         f"ask of it. Each door at each level runs {run['seconds_per_run']:g} s after a warm-up. *Direct Rasa* "
         "sends the same messages straight to Rasa's REST channel in the same run. *Lost* counts messages the "
-        "client sent that the hub's store does not hold afterwards; *unanswered*, messages that got no answer."),
+        "hub accepted (200, or an `ok` acknowledgement) that its store does not hold afterwards; *unanswered*, "
+        "messages accepted without any answer; *errors*, messages refused or timed out (the customer is told)."),
         "",
         "![latency and throughput](bench.png)",
         "",

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+from bot.config import PROJECT_ROOT
+
 PAGE = 4096
 
 LABELS = (  # (label, pattern in the command line), first match wins
@@ -85,19 +87,23 @@ _FRAME = re.compile(r"^(?P<function>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 
 
 def _where(file: str) -> str:
-    """A frame's module, as a reader knows it: bot/hub/router.py, sqlalchemy, werkzeug ..."""
-    if "site-packages/" in file:
-        return file.split("site-packages/", 1)[1].split("/", 1)[0].removesuffix(".py")
-    for root in ("/bot/", "/actions/", "/demo_portal/"):
-        if root in file:
-            return root.strip("/") + "/" + file.split(root, 1)[1]
-    if "/lib/python3" in file:
-        return "stdlib:" + file.rsplit("/", 1)[-1]
-    return file
+    """A frame's file as a reader knows it: bot/hub/router.py, rasa/core/processor.py ..."""
+    if "site-packages/" in file:  # py-spy usually shortens these already (rasa/core/processor.py)
+        return file.split("site-packages/", 1)[1]
+    root = f"{PROJECT_ROOT}/"
+    return file.removeprefix(root)
+
+
+# Functions shown with their callees' time: the project's own code, and Rasa's message handling.
+OWN_CODE = ("bot/", "actions/", "rasa/core/", "rasa/engine/", "rasa/nlu/", "rasa/utils/endpoints", "rasa_sdk/")
+# Leaves of threads that wait for work (gunicorn's idle threads, Socket.IO's timers): not the hub's time.
+IDLE_LEAVES = ("_worker ", "sleep ", "wait ", "select ", "_wait_for_tstate_lock ", "accept ", "poll ")
 
 
 def summarise_profile(path: Path, top: int = 12) -> dict:
-    """Where the samples are: by own frame (self time) and by module on the stack (inclusive)."""
+    """Where the busy threads' samples are: by own frame (self time), and the project's and Rasa's functions
+    with what they call (inclusive).
+    A thread waiting for an answer (reading a socket) is busy: it holds a request."""
     own: collections.Counter = collections.Counter()
     inclusive: collections.Counter = collections.Counter()
     total = 0
@@ -109,23 +115,22 @@ def summarise_profile(path: Path, top: int = 12) -> dict:
         frames = [f for f in stack.split(";") if f]
         if frames and frames[0].startswith(("process ", "thread ")):
             frames = [f for f in frames if not f.startswith(("process ", "thread "))]
-        if not frames:
+        if not frames or frames[-1].startswith(IDLE_LEAVES):
             continue
         total += n
         match = _FRAME.match(frames[-1])
         own[(match.group("function"), _where(match.group("file"))) if match else (frames[-1], "")] += n
-        modules = set()
+        functions = set()
         for frame in frames:
             match = _FRAME.match(frame)
-            if match:
-                modules.add(_where(match.group("file")))
-        for module in modules:
-            inclusive[module] += n
+            if match and _where(match.group("file")).startswith(OWN_CODE):
+                functions.add(f"{match.group('function')} ({_where(match.group('file'))})")
+        for function in functions:
+            inclusive[function] += n
     return {
         "samples": total,
         "own": [(f"{fn} ({where})", round(100 * n / total, 1)) for (fn, where), n in own.most_common(top)] if total else [],
-        "inclusive": [(m, round(100 * n / total, 1)) for m, n in inclusive.most_common(top * 2)
-                      if not m.startswith("stdlib:")][:top] if total else [],
+        "inclusive": [(f, round(100 * n / total, 1)) for f, n in inclusive.most_common(top + 4)] if total else [],
     }
 
 

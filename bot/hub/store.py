@@ -24,11 +24,11 @@ def engine_options(url: str) -> dict:
     open saves about 10 ms a turn. PostgreSQL: enough connections for the hub's threads, checked
     before use so that a restarted server is not an error.
     """
-    if url.startswith("sqlite:///"):
-        return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 60,
+    if url.startswith("sqlite:///"):  # a connection per busy thread (gunicorn's 100 and Socket.IO's): never wait
+        return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 200,
                 "connect_args": {"check_same_thread": False}}
-    if url.startswith("postgresql"):
-        return {"pool_size": 5, "max_overflow": 20, "pool_pre_ping": True}
+    if url.startswith("postgresql"):  # the server's connections are shared by every hub process
+        return {"pool_size": 5, "max_overflow": 45, "pool_pre_ping": True}
     return {}
 
 
