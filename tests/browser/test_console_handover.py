@@ -134,6 +134,8 @@ def test_a_customer_waiting_for_an_adviser_can_go_back_to_the_assistant(browser,
     adviser.get_by_label("Username").fill("alice")
     adviser.get_by_label("Password").fill(PASSWORD)
     adviser.get_by_role("button", name="Sign in").click()
+    expect(adviser.locator("#waiting-empty")).to_be_visible()
+    adviser.wait_for_function("document.getElementById('live-notice').textContent === ''")  # live queue joined
     answer = requests.post(site["hub"] + "/api/handovers", json={**SUMMARY, "conversation_id": conversation_id},
                            headers={"Authorization": f"Bearer {HUB_TOKEN}"}, timeout=10)
     assert answer.status_code == 201
