@@ -32,8 +32,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running in this
+    thread while it is open, so it is closed after each module: later tests may use asyncio.run,
+    and another suite's conftest may start its own Playwright."""
     executable = shutil.which("chromium")
     if not executable:
         pytest.fail("Chromium is not installed: `make test` installs it (apt-get install chromium)")
