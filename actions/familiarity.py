@@ -30,6 +30,10 @@ NEW_CUES = (
     r"\b(don'?t|do not|haven'?t|have not|didn'?t|never) (really )?(use|do|know|done|used|been|had)",
     r"\bonly just\b", r"\blearning\b", r"\b(does|sorts|did) it for me\b", r"\bnormally does\b",
     r"\busually sorts\b", r"\bnot done\b",
+    # doing it offline so far: new to the online service, however often they did it in person
+    r"\bin person\b", r"\bover the counter\b", r"\bby (post|cheque|phone)\b",
+    r"\b(go|went|going|pop|popped) (in|into|down|to) (the |your )?(office|council|town hall|library)",
+    r"\b(phone|phoned|ring|rang|call|called) (up|them|you|the council)\b",
 )
 FAMILIAR_CUES = (
     r"\bbefore\b", r"\bevery\b", r"\ball the time\b", r"\balways\b", r"\bregular", r"\busually manage", r"\bmyself\b",
@@ -53,8 +57,13 @@ def familiarity_from_words(words: str) -> str | None:
 
 def _span_in_context(text: str, entity: dict[str, Any], words_around: int = 4) -> str:
     start, end = entity.get("start"), entity.get("end")
-    if not isinstance(start, int) or not isinstance(end, int):
+    if not isinstance(start, int) or not isinstance(end, int) or not 0 <= start <= end <= len(text):
         return str(entity.get("value") or "")
+    # whole words: a span that starts at "n't" of "haven't" must keep the negation
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
     before = text[:start].split()[-words_around:]
     after = text[end:].split()[:words_around]
     return " ".join(before + [text[start:end]] + after)

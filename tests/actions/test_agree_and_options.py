@@ -83,6 +83,8 @@ def test_trying_again_alone_is_recorded():
     ("i use the site all the time", "familiar"), ("use the site", "familiar"), ("not my first time", "familiar"),
     ("first time", "new"), ("never done it before", "new"), ("not used to this", "new"),
     ("my son normally does this for me", "new"), ("been using it for years", "familiar"),
+    ("i always used to go into the office to pay", "new"), ("i normally phone up", "new"),
+    ("i've always paid in person", "new"), ("i pay online every month", "familiar"),
 ])
 def test_a_self_report_is_read_as_new_or_familiar(words, value):
     """P4: self-reports inside longer messages, even when the NLU tags only part of them."""
@@ -100,3 +102,16 @@ def test_the_familiarity_slot_only_ever_holds_new_or_familiar():
                 filled={"familiarity": "time"})
     _, slots, _ = run(ValidateSlotMappings(), t, {"slots": {"familiarity": {"mappings": [{"type": "from_entity"}]}}})
     assert slots == {"familiarity": "familiar"}
+
+
+def test_a_span_that_starts_inside_a_word_keeps_the_negation():
+    """The NLU may tag "n't used it before" out of "haven't used it before": that is a new customer."""
+    from actions.familiarity import ValidateSlotMappings
+
+    text = "i haven't used it before, how do i pay my council tax"
+    start = text.index("n't")
+    t = tracker({"familiarity": "n't used it before"}, intent="state_goal", text=text,
+                entities=[entity("familiarity", "n't used it before", start, text.index(","))],
+                filled={"familiarity": "n't used it before"})
+    _, slots, _ = run(ValidateSlotMappings(), t, {"slots": {"familiarity": {"mappings": [{"type": "from_entity"}]}}})
+    assert slots == {"familiarity": "new"}
