@@ -115,7 +115,7 @@ SOCKET_PAYLOADS = [
 ]
 
 
-@pytest.mark.parametrize("event", ["session_request", "user_uttered", "page_view", "history_request"])
+@pytest.mark.parametrize("event", ["session_request", "user_uttered", "page_view", "history_request", "back_to_assistant"])
 @pytest.mark.parametrize("payload", SOCKET_PAYLOADS, ids=[repr(p)[:30] for p in SOCKET_PAYLOADS])
 def test_socket_events(app, event, payload):
     sock = socket_client(app)
