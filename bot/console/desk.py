@@ -115,6 +115,10 @@ def place(handover: Handover) -> QueuePlace:
 
 def claim(adviser: Adviser, handover_id: int) -> Handover:
     """Take a waiting chat. One conditional UPDATE: of two advisers at the same moment, one wins."""
+    current = db.session.get(Handover, handover_id)
+    if current is not None and current.status == "claimed" and current.claimed_by_id != adviser.id:
+        # the other adviser's claim landed first: that is the race being lost, not a forbidden chat
+        raise DeskError(409, "already_claimed", "Another adviser has just taken this chat.")
     handover = get_for(adviser, handover_id)
     now = utcnow()
     result = db.session.execute(

@@ -310,7 +310,7 @@ def test_claiming_over_the_socket(app, alice, bob, waiting):
     first = alice.socket().emit("claim", {"handover_id": waiting["handover_id"]}, namespace="/advisers", callback=True)
     second = bob.socket().emit("claim", {"handover_id": waiting["handover_id"]}, namespace="/advisers", callback=True)
     assert first["ok"] and first["handover"]["claimed_by"] == "Alice"
-    assert second == {"ok": False, "error": "forbidden", "message": "This chat is with another adviser."}
+    assert second == {"ok": False, "error": "already_claimed", "message": "Another adviser has just taken this chat."}
     bad = alice.socket().emit("claim", {"handover_id": "one"}, namespace="/advisers", callback=True)
     assert bad["error"] == "invalid_handover_id"
 
