@@ -27,6 +27,11 @@ def _text_or_none(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
+def latest_entity(tracker: Tracker, name: str) -> str | None:
+    """The first non-empty value of entity `name` in the customer's latest message (or triggered intent)."""
+    return next(filter(None, map(_text_or_none, _entity_values(tracker.latest_message or {}, name))), None)
+
+
 def page_context(tracker: Tracker) -> tuple[str | None, str | None]:
     """(page, error_code) of the customer's latest message or page_view, when the widget sent them."""
     message = tracker.latest_message or {}

@@ -16,6 +16,7 @@ from actions.conversation import (
     count_intent,
     customer_words,
     error_codes_seen,
+    latest_entity,
     latest_intent,
     pages_visited,
     slot_history,
@@ -176,13 +177,6 @@ class ActionHandover(CatalogueAction, Action):
         return [SlotSet("handover", True), outcome(WAITING)]
 
 
-def _latest_entity(tracker: Tracker, name: str) -> str | None:
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == name and isinstance(entity.get("value"), str) and entity["value"].strip():
-            return entity["value"].strip()
-    return None
-
-
 class ActionHandback(CatalogueAction, Action):
     """The chat is back with the assistant: it says so, and carries on from the step the adviser chose.
 
@@ -197,11 +191,11 @@ class ActionHandback(CatalogueAction, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         events = [SlotSet("handover", False), SlotSet("system_failure", False)]
-        if _latest_entity(tracker, "by") == "customer":
+        if latest_entity(tracker, "by") == "customer":
             dispatcher.utter_message(response="utter_back_with_assistant")
             return events + [outcome(WAITING)]
         service = self.catalogue.get(tracker.get_slot("service") or "")
-        step_id = _latest_entity(tracker, "step")
+        step_id = latest_entity(tracker, "step")
         step = service.step(step_id) if service and step_id else None
         if service is None or step is None:
             dispatcher.utter_message(response="utter_handback")

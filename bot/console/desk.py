@@ -172,10 +172,7 @@ def hand_back(adviser: Adviser, handover_id: int, step: Any, note: Any) -> Hando
     _close(handover, adviser, "handed_back", note or None)
     handover.handback_step = step or None
     db.session.commit()
-    router = _router()
-    for answer in answers:
-        shown = {k: answer[k] for k in BOT_MESSAGE_KEYS if k in answer}
-        router.deliver(handover.conversation, "bot", shown.pop("text", None), shown)
+    _deliver_answers(handover.conversation, answers)
     logger.info("handover %s handed back to the assistant by adviser %s", handover.id, adviser.id)
     _after_close(handover)
     return handover
@@ -252,12 +249,9 @@ def customer_returns(conversation: Conversation) -> Handover | None:
     except RasaUnavailable as exc:
         logger.warning("back to the assistant for %s: Rasa did not answer (%s)", conversation.id[:8], exc)
         answers = []
-    router = _router()
-    for answer in answers:
-        shown = {k: answer[k] for k in BOT_MESSAGE_KEYS if k in answer}
-        router.deliver(conversation, "bot", shown.pop("text", None), shown)
+    _deliver_answers(conversation, answers)
     if not answers:
-        router.deliver(conversation, "system", BACK_WITH_ASSISTANT, {"custom": {"notice": "back_to_assistant"}})
+        _router().deliver(conversation, "system", BACK_WITH_ASSISTANT, {"custom": {"notice": "back_to_assistant"}})
     return handover
 
 
@@ -271,6 +265,14 @@ def set_available(adviser: Adviser, available: bool) -> None:
 
 def _router():
     return current_app.extensions["wayfinder.router"]
+
+
+def _deliver_answers(conversation: Conversation, answers: list[dict[str, Any]]) -> None:
+    """What Rasa answered to a triggered intent, stored and sent to the widget as the bot's messages."""
+    router = _router()
+    for answer in answers:
+        shown = {k: answer[k] for k in BOT_MESSAGE_KEYS if k in answer}
+        router.deliver(conversation, "bot", shown.pop("text", None), shown)
 
 
 def _close(handover: Handover, adviser: Adviser | None, outcome: str, note: str | None) -> None:

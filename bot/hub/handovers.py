@@ -22,7 +22,7 @@ from bot.console.models import OPEN_STATUSES, Handover
 from bot.console.present import REASONS, TRIED, queue_item
 from bot.console.sessions import advisers_online
 from bot.console.settings import console_settings
-from bot.hub.history import talking_to
+from bot.hub.history import bearer_conversation, talking_to
 from bot.hub.redact import redact
 from bot.hub.store import Conversation, db, utcnow
 
@@ -255,10 +255,7 @@ def create_callback():
 @bp.post("/api/conversation/back-to-assistant")
 def back_to_assistant():
     """The customer's widget: `Authorization: Bearer <conversation id>` → the assistant answers again."""
-    header = request.headers.get("Authorization", "")
-    candidate = header[len("Bearer "):].strip() if header.startswith("Bearer ") else None
-    conversation_id = current_app.extensions["wayfinder.router"].ids.verify(candidate)
-    conversation = db.session.get(Conversation, conversation_id) if conversation_id else None
+    conversation = bearer_conversation()
     if conversation is None:
         return error(404, "unknown_conversation", "send the id the hub gave you as a Bearer token")
     handover = desk.customer_returns(conversation)

@@ -9,73 +9,46 @@ the widget with the adviser's name, live customer messages, and the hand-back.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 import requests
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import ScriptedAssistant, _free_port, _Served
-from tests.console.conftest import FAST_HASH, HUB_TOKEN, PASSWORD, SUMMARY, add_advisers
+from tests.console.conftest import HUB_TOKEN, PASSWORD, SUMMARY
+from tests.support.browser import new_page
 
 LOG = "#wayfinder-widget [role=log]"
 
 
-@pytest.fixture
-def site(tmp_path) -> Iterator[dict]:
-    from bot.hub import create_app as create_hub
-    from demo_portal import create_app as create_portal
-
-    assistant = ScriptedAssistant()
-    hub_port, portal_port = _free_port(), _free_port()
-    hub_url, portal_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{portal_port}"
-    hub_app = create_hub({"SECRET_KEY": "browser-test", "TESTING": True,
-                          "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hub.db'}",
-                          "WAYFINDER_ALLOWED_ORIGINS": (portal_url, hub_url), "WAYFINDER_HUB_URL": hub_url,
-                          "WAYFINDER_HUB_TOKEN": HUB_TOKEN, "WAYFINDER_OPENING_HOURS": "always",
-                          "WAYFINDER_PASSWORD_METHOD": FAST_HASH}, assistant=assistant)
-    add_advisers(hub_app)
-    portal_app = create_portal({"TESTING": True, "SECRET_KEY": "browser-test", "HUB_URL": hub_url,
-                                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'portal.db'}"})
-    hub, portal = _Served(hub_app, hub_port), _Served(portal_app, portal_port)
-    try:
-        yield {"hub": hub_url, "portal": portal_url, "assistant": assistant}
-    finally:
-        hub.stop()
-        portal.stop()
-
-
-def new_page(browser: Browser, errors: list) -> Page:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "Content Security Policy" in message.text else None)
-    return page
-
-
-def test_a_customer_is_handed_over_answered_and_handed_back(browser, site):
-    errors: list = []
-    customer, adviser = new_page(browser, errors), new_page(browser, errors)
-
-    # the customer talks to the assistant on the portal
-    customer.goto(site["portal"] + "/council-tax/pay")
+def ask_for_a_person(customer: Page, site: dict, path: str) -> str:
+    """The customer asks the (scripted) assistant for a person on a portal page; the conversation id."""
+    customer.goto(site["portal"] + path)
     customer.get_by_role("button", name=re.compile("chat", re.IGNORECASE)).click()
     box = customer.get_by_label("Message")
     box.fill("I want a person")
     box.press("Enter")
     expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: I want a person")
-    conversation_id = site["assistant"].sent[-1]["sender"]
+    return site["assistant"].sent[-1]["sender"]
 
-    # the adviser signs in and opens the queue
+
+def sign_in_to_the_live_queue(adviser: Page, site: dict) -> None:
     adviser.goto(site["hub"] + "/console/")
     adviser.get_by_label("Username").fill("alice")
     adviser.get_by_label("Password").fill(PASSWORD)
     adviser.get_by_role("button", name="Sign in").click()
     expect(adviser.get_by_role("heading", name=re.compile("Waiting"))).to_be_visible()
     expect(adviser.locator("#waiting-empty")).to_be_visible()
-    adviser.wait_for_function("document.getElementById('live-notice').textContent === ''")
+    adviser.wait_for_function("document.getElementById('live-notice').textContent === ''")  # live queue joined
+
+
+def test_a_customer_is_handed_over_answered_and_handed_back(browser, scripted_site):
+    site = scripted_site
+    errors: list = []
+    customer, adviser = new_page(browser, errors), new_page(browser, errors)
+
+    # the customer talks to the assistant on the portal; the adviser signs in and opens the queue
+    conversation_id = ask_for_a_person(customer, site, "/council-tax/pay")
+    box = customer.get_by_label("Message")
+    sign_in_to_the_live_queue(adviser, site)
 
     # the action server hands the conversation over: it appears in the queue live
     answer = requests.post(site["hub"] + "/api/handovers", json={**SUMMARY, "conversation_id": conversation_id},
@@ -120,22 +93,13 @@ def test_a_customer_is_handed_over_answered_and_handed_back(browser, site):
     assert not errors, errors
 
 
-def test_a_customer_waiting_for_an_adviser_can_go_back_to_the_assistant(browser, site):
+def test_a_customer_waiting_for_an_adviser_can_go_back_to_the_assistant(browser, scripted_site):
+    site = scripted_site
     errors: list = []
     customer, adviser = new_page(browser, errors), new_page(browser, errors)
-    customer.goto(site["portal"] + "/")
-    customer.get_by_role("button", name=re.compile("chat", re.IGNORECASE)).click()
+    conversation_id = ask_for_a_person(customer, site, "/")
     box = customer.get_by_label("Message")
-    box.fill("I want a person")
-    box.press("Enter")
-    expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: I want a person")
-    conversation_id = site["assistant"].sent[-1]["sender"]
-    adviser.goto(site["hub"] + "/console/")
-    adviser.get_by_label("Username").fill("alice")
-    adviser.get_by_label("Password").fill(PASSWORD)
-    adviser.get_by_role("button", name="Sign in").click()
-    expect(adviser.locator("#waiting-empty")).to_be_visible()
-    adviser.wait_for_function("document.getElementById('live-notice').textContent === ''")  # live queue joined
+    sign_in_to_the_live_queue(adviser, site)
     answer = requests.post(site["hub"] + "/api/handovers", json={**SUMMARY, "conversation_id": conversation_id},
                            headers={"Authorization": f"Bearer {HUB_TOKEN}"}, timeout=10)
     assert answer.status_code == 201
