@@ -6,15 +6,23 @@ events; `page_view {page, error_code?}`; `history_request` → the conversation 
 Each event that asks for an acknowledgement gets `{"ok": true, ...}` or
 `{"ok": false, "error": code, "message": text}`. The conversation id is always the one the
 hub issued and bound to this socket: an id a client makes up is never trusted.
+
+Sizes: the transport takes a packet of up to MAX_PACKET_BYTES (room for a 1 MB message) so
+that an oversized event still reaches its handler and is answered like any other bad input
+(`message_too_long`, `too_large`) on a connection that stays open; only a packet over that
+hard cap is cut off by Engine.IO (the connection is closed, and the client reconnects).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import logging
 import threading
 from collections.abc import Iterable
 from typing import Any
 
+from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 from flask import Flask, request
 from flask_socketio import SocketIO, emit, join_room
 
@@ -25,7 +33,11 @@ from bot.hub.store import Conversation, Message, db
 
 logger = logging.getLogger(__name__)
 
-MAX_PACKET_BYTES = 64 * 1024
+MAX_EVENT_BYTES = 64 * 1024  # an event's fields besides the message: far more than any real event needs
+# Engine.IO's hard cap on one packet (one polling POST, one websocket message): a 1 MB message
+# and its envelope still arrive, so the customer is told what is wrong instead of being cut off.
+MAX_PACKET_BYTES = 1024 * 1024 + MAX_EVENT_BYTES
+TOO_LARGE_NOTICE = "That was too much to send in one message. Please shorten it or send it in parts."
 RATE_LIMITED_NOTICE = "You're sending messages faster than I can read them. Please wait {seconds} s and try again."
 NO_SESSION = "Send session_request first."
 
@@ -48,6 +60,7 @@ class CustomerSockets:
             logger=False,
             engineio_logger=False,
         )
+        _cap_websocket_messages(self.socketio.server.eio, MAX_PACKET_BYTES)
         self._bound: dict[str, str] = {}  # socket id → conversation id
         self._lock = threading.Lock()
         for event, handler in (
@@ -85,6 +98,8 @@ class CustomerSockets:
     def user_uttered(self, data: Any = None) -> dict[str, Any]:
         if not isinstance(data, dict):
             return self._refuse("invalid_message", "send {message, session_id}")
+        if _too_large({k: v for k, v in data.items() if k != "message"}):  # the message's own limit is the router's
+            return self._refuse("too_large", TOO_LARGE_NOTICE)
         conversation = self._conversation() or self._bind(data.get("session_id"))
         metadata = data.get("metadata") if data.get("metadata") is not None else data.get("customData")
         try:
@@ -103,6 +118,8 @@ class CustomerSockets:
             return {"ok": False, "error": "no_session", "message": NO_SESSION}
         if not isinstance(data, dict):
             return {"ok": False, "error": "invalid_page", "message": "send {page, error_code}"}
+        if _too_large(data):
+            return {"ok": False, "error": "too_large", "message": TOO_LARGE_NOTICE}
         try:
             reply = self.router.page_view(conversation, data.get("page"), data.get("error_code"))
         except RateLimited as exc:
@@ -163,3 +180,20 @@ class CustomerSockets:
         """Tell the customer why (a notice any Rasa widget shows) and acknowledge with the reason."""
         emit("bot_uttered", {"text": text, "sender": "system", "custom": {"notice": code, **extra}})
         return {"ok": False, "error": code, "message": text, **extra}
+
+
+def _too_large(data: Any) -> bool:
+    """Whether an event's data (JSON from the transport) is over MAX_EVENT_BYTES as JSON."""
+    return len(json.dumps(data, ensure_ascii=False, default=str).encode()) > MAX_EVENT_BYTES
+
+
+def _cap_websocket_messages(eio: Any, limit: int) -> None:
+    """Make `limit` a hard cap on a websocket message as it arrives, as it is for a polling POST.
+
+    python-engineio (threading mode) compares a websocket message with max_http_buffer_size only
+    once it has all arrived, however big; simple-websocket can stop reading at the limit instead
+    (it closes the connection with code 1009, message too big). The driver table is the module's,
+    so this server gets a copy of its own.
+    """
+    if eio._async.get("websocket") is SimpleWebSocketWSGI:
+        eio._async = {**eio._async, "websocket": functools.partial(SimpleWebSocketWSGI, max_message_size=limit)}

@@ -113,6 +113,12 @@ SOCKET_PAYLOADS = [
     {"message": "hi", "customData": {"error_code": "<script>"}}, {"message": "hi", "client_id": {"x": 1}},
     {"session_id": 12, "message": "hi"},
 ]
+# fields the handlers would otherwise ignore, far beyond any real event: refused as too large
+OVERSIZED = [
+    {"message": "hi", "page": "/council-tax/pay", "metadata": {"page": "/council-tax/pay", "note": MEGABYTE}},
+    {"message": "hi", "session_id": MEGABYTE, "client_id": MEGABYTE, "page": "/council-tax/pay"},
+]
+SOCKET_PAYLOADS += OVERSIZED
 
 
 @pytest.mark.parametrize("event", ["session_request", "user_uttered", "page_view", "history_request", "back_to_assistant"])
@@ -123,6 +129,8 @@ def test_socket_events(app, event, payload):
     assert first["ok"]
     ack = sock.emit(event, payload, callback=True)
     assert isinstance(ack, dict), f"{event} gave no acknowledgement"
+    if payload in OVERSIZED and event in ("user_uttered", "page_view"):
+        assert ack["ok"] is False and ack["error"] == "too_large", ack
     if not ack["ok"]:
         assert ack["error"] and isinstance(ack["error"], str)
         if event == "user_uttered":  # the customer is told why, in the chat

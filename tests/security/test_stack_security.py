@@ -6,7 +6,8 @@
   REST, in a handover summary, shown in the console — none of them is in any file of the data
   directory: the hub store, Rasa's tracker store, the portal's store and the log of all four
   processes;
-- (3) the worst bad input over real HTTP through gunicorn and Sanic: 1 MB bodies, not JSON.
+- (3) the worst bad input over real HTTP through gunicorn and Sanic: 1 MB bodies, not JSON, and
+  a 1 MB message on the customer socket (polling and websocket).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import socketio
 
 from tests.support.stack import running_stack
 
@@ -103,6 +105,24 @@ def test_bad_bodies_over_real_http_are_clear_4xx_and_the_next_message_works(stac
     assert big.status_code == 413  # Sanic's 100 MB default is down to 1 MB
     same, replies = say(stack, "thanks", conversation)
     assert same == conversation and replies
+
+
+@pytest.mark.parametrize("transport", ["polling", "websocket"])
+def test_a_megabyte_on_the_socket_gets_a_clear_notice_and_the_next_message_works(stack, transport):
+    said = []
+    client = socketio.Client(reconnection=False)  # no Origin: a non-browser client, allowed
+    client.on("bot_uttered", said.append)
+    client.connect(stack["hub"], transports=[transport], wait_timeout=20)
+    try:
+        session = client.call("session_request", {}, timeout=20)["session_id"]
+        ack = client.call("user_uttered", {"message": MEGABYTE, "session_id": session}, timeout=30)
+        assert ack["ok"] is False and ack["error"] == "message_too_long", ack
+        assert said[-1]["custom"] == {"notice": "message_too_long"} and "shorten it" in said[-1]["text"]
+        ack = client.call("user_uttered", {"message": "hello", "session_id": session}, timeout=60)
+        assert ack["ok"] and client.connected and client.transport() == transport
+        assert said[-1]["sender"] == "bot" and said[-1]["text"], said[-1]
+    finally:
+        client.disconnect()
 
 
 # -- (9) card numbers, security codes and passwords ------------------------------------------------

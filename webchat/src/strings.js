@@ -49,6 +49,7 @@
       notices: {
         rate_limited: "You're sending messages quickly. Your message will be sent in {seconds} seconds.",
         message_too_long: "That message is longer than 2,000 characters. Please shorten it or send it in parts.",
+        too_large: "That was too much to send in one message. Please shorten it or send it in parts.",
         redacted: "For your safety I've removed a card number, security code or password from your message. " +
           "Please don't share them in this chat: we will never ask for them here.",
       },
