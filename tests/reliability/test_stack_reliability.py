@@ -4,7 +4,8 @@
 - (2) the service API slow (10 s), and the action server, Rasa or the service API frozen (SIGSTOP)
   or down (SIGKILL): the customer gets an honest answer within 15 s, with other ways to get help,
   and the stack recovers by itself (a killed process is started again by the launcher; for Rasa,
-  whose model takes minutes to load here, the test stops at the honest answer and restarts the stack);
+  whose model takes minutes to load here, the test stops at the honest answer and restarts the stack:
+  `test_rasa_comes_back.py` waits for the launcher to start Rasa again, on a stack of its own);
 - (1) the whole stack stopped and started again with the same data directory in the middle of a
   conversation, a form, a step-through and a handover: every one carries on with the same id,
   its history and Rasa's tracker intact.
@@ -196,8 +197,8 @@ def test_a_frozen_part_gets_an_honest_answer_and_the_stack_recovers(stack, part,
 
 @pytest.mark.parametrize(("part", "pattern"), [("action server", ACTIONS), ("service API", PORTAL)])
 def test_a_part_that_dies_gets_an_honest_answer_and_is_started_again(stack, part, pattern):
-    """(Rasa dying is in the restart test below: waiting for it to load its model again here would
-    add minutes to every run; the launcher starts it again the same way.)"""
+    """(Rasa dying is in the restart test below and in test_rasa_comes_back.py, which waits for the
+    launcher to start Rasa again: waiting for it to load its model here would hold up this module.)"""
     pids = processes(stack, pattern)
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
