@@ -107,11 +107,10 @@ def gold_entities(example) -> list[tuple[str, str]]:
 def predicted_entities(parse: dict[str, Any], as_used: bool = True) -> list[tuple[str, str]]:
     """(type, value) pairs the NLU found, once each.
 
-    `as_used`: read the way the actions read them: familiarity spans as new / familiar (with
-    the words around them), references and postcodes only when they have that shape; a value
-    the assistant cannot use is dropped. Otherwise the raw values, as typed.
+    `as_used`: read the way the actions read them: references and postcodes only when they have
+    that shape; a value the assistant cannot use is dropped. Otherwise the raw values, as typed.
+    (Familiarity spans already arrive as new / familiar: bot.nlp.familiarity is in the pipeline.)
     """
-    from actions.familiarity import VALUES, _span_in_context, familiarity_from_words
     from actions.parsing import normalise_postcode, normalise_reference
 
     found: list[tuple[str, str]] = []
@@ -119,9 +118,7 @@ def predicted_entities(parse: dict[str, Any], as_used: bool = True) -> list[tupl
         kind, value = e.get("entity"), str(e.get("value"))
         if kind not in ENTITIES:
             continue
-        if as_used and kind == "familiarity" and value not in VALUES:
-            value = familiarity_from_words(_span_in_context(parse.get("text") or "", e)) or ""
-        elif as_used and kind == "account_reference":
+        if as_used and kind == "account_reference":
             value = normalise_reference(value) or ""
         elif as_used and kind == "postcode":
             value = normalise_postcode(value) or ""

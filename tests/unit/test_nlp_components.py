@@ -1,0 +1,96 @@
+"""The NLU components after DIET: familiarity read as new / familiar, and the catalogue ruling out out_of_scope."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlp.familiarity import FamiliarityReader, familiarity_from_words
+from bot.nlp.scope import CatalogueScope, in_scope_ranking
+
+
+def message(text: str, entities: list[dict] | None = None, ranking: list[tuple[str, float]] | None = None) -> Message:
+    data = {"text": text, "entities": entities or []}
+    if ranking:
+        data["intent_ranking"] = [{"name": n, "confidence": c} for n, c in ranking]
+        data["intent"] = dict(data["intent_ranking"][0])
+    return Message(data=data)
+
+
+def span(text: str, words: str, kind: str = "familiarity", value: str | None = None) -> dict:
+    start = text.index(words)
+    return {"entity": kind, "value": value or words, "start": start, "end": start + len(words), "extractor": "DIET"}
+
+
+@pytest.mark.parametrize("words, value", [
+    ("i use the site all the time", "familiar"), ("use the site", "familiar"), ("not my first time", "familiar"),
+    ("first time", "new"), ("never done it before", "new"), ("not used to this", "new"),
+    ("my son normally does this for me", "new"), ("been using it for years", "familiar"),
+    ("i always used to go into the office to pay", "new"), ("i normally phone up", "new"),
+    ("i've always paid in person", "new"), ("i pay online every month", "familiar"),
+])
+def test_a_self_report_is_read_as_new_or_familiar(words, value):
+    """P4: self-reports inside longer messages, even when the NLU tags only part of them."""
+    assert familiarity_from_words(words) == value
+
+
+def test_the_familiarity_entity_only_ever_holds_new_or_familiar():
+    text = "i use the site all the time, need to report a missed bin"
+    found = message(text, [span(text, "use the site"), span(text, "time"), span(text, "missed bin", "service",
+                                                                             "report_missed_bin")])
+    [out] = FamiliarityReader().process([found])
+    assert [(e["entity"], e["value"]) for e in out.get("entities")] == [
+        ("familiarity", "familiar"), ("service", "report_missed_bin")]
+
+
+def test_a_span_that_starts_inside_a_word_keeps_the_negation():
+    """The NLU may tag "n't used it before" out of "haven't used it before": that is a new customer."""
+    text = "i haven't used it before, how do i pay my council tax"
+    start = text.index("n't")
+    tagged = {"entity": "familiarity", "value": "n't used it before", "start": start, "end": text.index(",")}
+    [out] = FamiliarityReader().process([message(text, [tagged])])
+    assert [e["value"] for e in out.get("entities")] == ["new"]
+
+
+def test_words_that_say_neither_are_dropped_so_the_slot_keeps_what_was_known():
+    text = "the page with the blue button"
+    [out] = FamiliarityReader().process([message(text, [span(text, "blue button")])])
+    assert out.get("entities") == []
+
+
+def test_a_value_the_synonyms_already_mapped_is_kept():
+    text = "first time online"
+    [out] = FamiliarityReader().process([message(text, [span(text, "first time", value="new")])])
+    assert out.get("entities")[0]["value"] == "new"
+
+
+def test_a_message_naming_a_catalogue_service_is_not_out_of_scope():
+    """The new-service case: a goal worded like the out-of-scope examples, but the catalogue knows the service."""
+    text = "i want to book the recycling centre for sunday"
+    found = message(text, [span(text, "recycling centre", "service", "book_recycling_centre")],
+                    [("out_of_scope", 0.54), ("state_goal", 0.40), ("greet", 0.06)])
+    [out] = CatalogueScope().process([found])
+    assert out.get("intent")["name"] == "state_goal"
+    assert out.get("intent")["confidence"] == pytest.approx(0.40 / 0.46)
+    assert [r["name"] for r in out.get("intent_ranking")] == ["state_goal", "greet"]
+    assert sum(r["confidence"] for r in out.get("intent_ranking")) == pytest.approx(1.0)
+
+
+def test_without_a_catalogue_entity_the_ranking_is_left_alone():
+    found = message("what's the weather like", [], [("out_of_scope", 0.8), ("state_goal", 0.2)])
+    [out] = CatalogueScope().process([found])
+    assert out.get("intent") == {"name": "out_of_scope", "confidence": 0.8}
+    assert len(out.get("intent_ranking")) == 2
+
+
+def test_an_in_scope_top_intent_keeps_its_place_and_gains_confidence():
+    text = "pay council tax"
+    found = message(text, [span(text, "council tax", "service", "pay_council_tax")],
+                    [("state_goal", 0.6), ("out_of_scope", 0.3), ("affirm", 0.1)])
+    [out] = CatalogueScope().process([found])
+    assert out.get("intent")["name"] == "state_goal"
+    assert out.get("intent")["confidence"] == pytest.approx(0.6 / 0.7)
+
+
+def test_a_ranking_of_only_out_of_scope_is_left_as_it_is():
+    assert in_scope_ranking([{"name": "out_of_scope", "confidence": 1.0}]) == [{"name": "out_of_scope", "confidence": 1.0}]
