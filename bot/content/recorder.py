@@ -1,12 +1,13 @@
 """Keeps each conversation's journey and what the assistant understood, as the conversation happens.
 
-Why the tracker: Rasa's REST channel answers with the bot's messages only, without the
-`parse_data` of the customer's message. Right after each turn the hub reads the conversation's
-tracker from Rasa's HTTP API with its token, without events (`include_events=NONE`: a small,
-constant-size answer however long the chat): `latest_message` is the parse_data (intent,
-confidence, entities) and `slots` say the service, the step, the problem and the outcome. They
-are stored in the hub's own tables, so review filters and insights are plain SQL over one
-database and still work when Rasa's tracker store is rotated or Rasa is down.
+Why the tracker: its `latest_message` is the parse_data of the customer's message (intent,
+confidence, entities) and its `slots` say the service, the step, the problem and the outcome.
+Rasa sends it along with the bot's answers - the hub's channel in Rasa (bot/rasa_channel.py)
+for a customer message, Rasa's HTTP API for an external event - so recording costs no extra
+request. Only when it is missing (another channel or tracker store) does the hub read the
+tracker from Rasa's HTTP API, without events. What it understood is stored in the hub's own
+tables, so review filters and insights are plain SQL over one database and still work when
+Rasa's tracker store is rotated or Rasa is down.
 
 Page views come through the router's listeners: a page of the conversation's service marks the
 step reached, its error code the problem met, and the service's done page a completion.
@@ -54,24 +55,35 @@ class RecordingAssistant:
         return getattr(self.inner, name)
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        answers = self.inner.send(sender, text, metadata)
-        self._record(sender, customer_turn=True)
+        converse = getattr(self.inner, "converse", None)
+        if converse is None:
+            answers, tracker = self.inner.send(sender, text, metadata), None
+        else:
+            turn = converse(sender, text, metadata)
+            answers, tracker = turn.messages, turn.tracker
+        self._record(sender, tracker, customer_turn=True)
         return answers
 
     def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
-        answers = self.inner.trigger_intent(sender, intent, entities)
-        self._record(sender, customer_turn=False)
+        trigger = getattr(self.inner, "trigger", None)
+        if trigger is None:
+            answers, tracker = self.inner.trigger_intent(sender, intent, entities), None
+        else:
+            turn = trigger(sender, intent, entities)
+            answers, tracker = turn.messages, turn.tracker
+        self._record(sender, tracker, customer_turn=False)
         return answers
 
     def health(self) -> dict[str, Any]:
         return self.inner.health()
 
-    def _record(self, sender: str, customer_turn: bool) -> None:
-        read = getattr(self.inner, "tracker", None)
-        if read is None:
-            return
+    def _record(self, sender: str, tracker: dict[str, Any] | None, customer_turn: bool) -> None:
         try:
-            tracker = read(sender)
+            if tracker is None:
+                read = getattr(self.inner, "tracker", None)
+                if read is None:
+                    return
+                tracker = read(sender)
             record_turn(sender, tracker, self.catalogue(), customer_turn)
         except Exception:
             db.session.rollback()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -11,6 +12,21 @@ from requests.adapters import HTTPAdapter
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time, or answered with an error."""
+
+
+@dataclass
+class Turn:
+    """The bot's messages for one turn and, when Rasa sent it along, the tracker after the turn
+    (without events: slots and `latest_message`, the customer message's parse_data)."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    tracker: dict[str, Any] | None = None
+
+
+def _messages(replies: Any, what: str) -> list[dict[str, Any]]:
+    if not isinstance(replies, list):
+        raise RasaUnavailable(f"Rasa answered {what} that is not a list")
+    return [r for r in replies if isinstance(r, dict)]
 
 
 class Assistant(Protocol):
@@ -38,22 +54,33 @@ class RasaClient:
         self.session.mount("https://", adapter)
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """The bot's answers to a customer's message (Rasa's REST channel)."""
+        """The bot's answers to a customer's message."""
+        return self.converse(sender, text, metadata).messages
+
+    def converse(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> Turn:
+        """One customer turn through the hub's channel in Rasa (bot/rasa_channel.py): the bot's
+        answers and the tracker after the turn. A plain list (Rasa's REST channel) is accepted too."""
         payload = {"sender": sender, "message": text, "metadata": metadata or {}}
-        replies = self._post(f"{self.base_url}/webhooks/rest/webhook", payload)
-        if not isinstance(replies, list):
-            raise RasaUnavailable("Rasa answered JSON that is not a list")
-        return [r for r in replies if isinstance(r, dict)]
+        body = self._post(f"{self.base_url}/webhooks/hub/webhook", payload)
+        if isinstance(body, dict) and "messages" in body:
+            tracker = body.get("tracker")
+            return Turn(_messages(body["messages"], "messages"), tracker if isinstance(tracker, dict) else None)
+        return Turn(_messages(body, "JSON"))
 
     def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
         """The bot's answers to an external event, e.g. `EXTERNAL_page_changed` (Rasa's HTTP API)."""
+        return self.trigger(sender, intent, entities).messages
+
+    def trigger(self, sender: str, intent: str, entities: dict[str, Any]) -> Turn:
+        """An external event's turn: Rasa's HTTP API answers with the messages and the tracker."""
         url = f"{self.base_url}/conversations/{quote(sender, safe='')}/trigger_intent"
         params = {"token": self.token} if self.token else None
         body = self._post(url, {"name": intent, "entities": entities}, params)
         messages = body.get("messages") if isinstance(body, dict) else None
         if not isinstance(messages, list):
             raise RasaUnavailable("Rasa answered the trigger without a list of messages")
-        return [m for m in messages if isinstance(m, dict)]
+        tracker = body.get("tracker")
+        return Turn([m for m in messages if isinstance(m, dict)], tracker if isinstance(tracker, dict) else None)
 
     def tracker(self, sender: str, include_events: str = "NONE") -> dict[str, Any]:
         """The conversation's tracker (Rasa's HTTP API): slots and `latest_message` (its parse_data);

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.content.models import MessageNlu
-from bot.hub.rasa_client import RasaUnavailable
+from bot.hub.rasa_client import RasaUnavailable, Turn
 from bot.hub.store import db
 from tests.content.seed import seed
 
@@ -69,6 +69,24 @@ def test_nlu_data_is_read_from_the_tracker_without_events_on_every_turn(app, ass
     assert assistant.tracker_calls == [(someone.id, "NONE"), (someone.id, "NONE")]
     with app.app_context():
         assert [n.intent for n in MessageNlu.query.filter_by(conversation_id=someone.id)] == ["greet", "greet"]
+
+
+def test_a_tracker_sent_with_the_answer_is_recorded_without_reading_it_again(app, assistant, customer):
+    """The hub's channel in Rasa answers with the tracker after the turn: no second request per message."""
+    def converse(sender, text, metadata=None):
+        messages = assistant.send(sender, text, metadata)
+        return Turn(messages, {"sender_id": sender, "slots": dict(assistant.slots.get(sender, {})),
+                               "latest_message": assistant.latest[sender]})
+
+    assistant.converse = converse
+    assistant.understand("still there?", "stuck", 0.42)
+    someone = customer()
+    someone.says("hello")
+    someone.says("still there?")
+    assert assistant.tracker_calls == []
+    with app.app_context():
+        found = [(n.intent, n.confidence) for n in MessageNlu.query.filter_by(conversation_id=someone.id)]
+    assert found == [("greet", 0.9), ("stuck", 0.42)]
 
 
 def test_a_failing_tracker_read_never_fails_the_customers_turn(app, assistant, customer):

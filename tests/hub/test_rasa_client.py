@@ -9,7 +9,7 @@ import pytest
 from bot.hub.rasa_client import RasaClient, RasaUnavailable
 from tests.support.http_server import ScriptedServer, json_answer, slow_answer
 
-WEBHOOK = "/webhooks/rest/webhook"
+WEBHOOK = "/webhooks/hub/webhook"
 
 
 def test_send_posts_rasas_rest_shape_and_returns_the_messages():
@@ -19,6 +19,23 @@ def test_send_posts_rasas_rest_shape_and_returns_the_messages():
     assert replies == [{"recipient_id": "c1", "text": "Hello"}]
     assert method == "POST" and path == WEBHOOK
     assert b'"sender": "c1"' in body and b'"page": "/bins/missed"' in body
+
+
+def test_the_hub_channels_answer_carries_the_tracker_after_the_turn():
+    tracker = {"sender_id": "c1", "slots": {"service": "pay_council_tax"},
+               "latest_message": {"intent": {"name": "state_goal", "confidence": 0.97}}}
+    answer = {"messages": [{"recipient_id": "c1", "text": "Hello"}], "tracker": tracker}
+    with ScriptedServer({WEBHOOK: json_answer(200, answer)}) as server:
+        turn = RasaClient(server.url, timeout=2).converse("c1", "i want to pay my council tax")
+    assert turn.messages == [{"recipient_id": "c1", "text": "Hello"}] and turn.tracker == tracker
+
+
+def test_a_trigger_returns_the_tracker_rasa_sent_with_it():
+    path = "/conversations/c1/trigger_intent"
+    answer = {"tracker": {"sender_id": "c1", "slots": {"current_step": "amount"}}, "messages": []}
+    with ScriptedServer({path: json_answer(200, answer)}) as server:
+        turn = RasaClient(server.url, timeout=2).trigger("c1", "EXTERNAL_page_changed", {})
+    assert turn.tracker["slots"] == {"current_step": "amount"}
 
 
 @pytest.mark.parametrize(

@@ -194,7 +194,7 @@ def test_assistant_down_gives_an_apology_keeps_the_message_and_recovers(sock, as
 
 
 def test_rasa_not_answering_in_time_gives_an_apology_within_the_timeout(tmp_path):
-    route = {"/webhooks/rest/webhook": slow_answer(3, 200, [{"text": "too late"}])}
+    route = {"/webhooks/hub/webhook": slow_answer(3, 200, [{"text": "too late"}])}
     with ScriptedServer(route) as rasa:
         app = make_app(tmp_path, RasaClient(rasa.url, timeout=0.5))
         sock = socket_client(app)
@@ -203,7 +203,7 @@ def test_rasa_not_answering_in_time_gives_an_apology_within_the_timeout(tmp_path
         assert say(sock, "hi")["ok"]
         assert time.monotonic() - began < 2.5
         assert events(sock, "bot_uttered")[0]["custom"] == {"notice": "assistant_unavailable"}
-        route["/webhooks/rest/webhook"] = json_answer(200, [{"recipient_id": "x", "text": "Hello!"}])
+        route["/webhooks/hub/webhook"] = json_answer(200, [{"recipient_id": "x", "text": "Hello!"}])
         say(sock, "hi again")
         assert [u["text"] for u in events(sock, "bot_uttered")] == ["Hello!"]
 

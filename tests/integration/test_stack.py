@@ -68,3 +68,24 @@ def test_a_service_the_portal_reports_down_takes_the_system_failure_path(stack):
         assert "isn't working" in texts and "not anything you've done" in texts
     finally:
         requests.post(faults, json={"service": "report_missed_bin", "mode": "none"}, headers=headers, timeout=10)
+
+
+def test_rasa_answers_the_hubs_channel_with_the_tracker_after_the_turn(stack):
+    """bot/rasa_channel.py: the messages and what Rasa understood, in one answer (no second request)."""
+    answer = requests.post(f"{stack['rasa']}/webhooks/hub/webhook", timeout=30,
+                           json={"sender": "channel-check", "message": "i want to pay my council tax"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert "Pay your council tax" in " ".join(m.get("text", "") for m in body["messages"])
+    assert body["tracker"]["sender_id"] == "channel-check"
+    assert body["tracker"]["latest_message"]["intent"]["name"] == "state_goal"
+    assert body["tracker"]["slots"]["service"] == "pay_council_tax"
+    assert body["tracker"]["events"] is None
+
+
+@pytest.mark.parametrize("body", ['{"message": "hi"}', "[]", '{"sender": "x", "message": 7}', "not json",
+                                  '{"sender": "x", "message": "hi", "metadata": "page"}'])
+def test_the_hubs_channel_refuses_a_malformed_turn_clearly(stack, body):
+    answer = requests.post(f"{stack['rasa']}/webhooks/hub/webhook", data=body, timeout=30,
+                           headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400 and answer.json()["error"]

@@ -1,0 +1,101 @@
+"""Runs inside `rasa run`: the hub's channel, which answers a turn with what Rasa understood.
+
+The hub records, for every customer message, the intent, confidence and entities Rasa found
+and the slots after the turn (content review and insights, bot/content/recorder.py). Rasa's
+REST channel answers with the bot's messages only, so the hub used to read the conversation's
+tracker over Rasa's HTTP API after every turn: a second request per message that made Rasa
+load the tracker from its store again (a quarter of the hub's waiting in `make bench`).
+
+This channel (`/webhooks/hub/webhook`, registered in credentials.yml) takes the same request
+as Rasa's REST channel and answers
+
+    {"messages": [...the bot's messages...], "tracker": {...the tracker, without events...}}
+
+The tracker is the one Rasa has just saved at the end of the turn: `HubTrackerStore` (Rasa's
+SQL tracker store, configured in endpoints.yml) hands it to the request being answered through
+a context variable - each request is one asyncio task, and Rasa saves the tracker within it.
+With any other tracker store the answer has `"tracker": null` and the hub reads the tracker as
+before. Unlike Rasa's REST channel, a turn that fails inside Rasa is a 500, not an empty 200,
+so the hub tells the customer the assistant is unavailable rather than saying nothing.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from sanic import Blueprint, response
+from sanic.exceptions import InvalidUsage
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+# The turn being answered in this asyncio task: its sender, then the saved tracker's state.
+_TURN: ContextVar[dict[str, Any] | None] = ContextVar("wayfinder_turn", default=None)
+
+
+class HubTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store (same settings) that also hands the saved tracker to the hub's channel."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        turn = _TURN.get()
+        if turn is not None and turn.get("sender") == tracker.sender_id:
+            turn["tracker"] = tracker.current_state(EventVerbosity.NONE)
+
+
+def _bad_request(reason: str) -> HTTPResponse:
+    return response.json({"error": reason}, status=400)
+
+
+class HubInput(InputChannel):
+    """Rasa's REST request shape; the answer carries the tracker after the turn."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "hub"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        module = inspect.getmodule(self)
+        hub_webhook = Blueprint("hub_webhook", module.__name__ if module else None)
+
+        @hub_webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @hub_webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except InvalidUsage:
+                return _bad_request("the body is not JSON")
+            if not isinstance(body, dict):
+                return _bad_request("the body must be a JSON object")
+            sender, text, metadata = body.get("sender"), body.get("message"), body.get("metadata")
+            if not isinstance(sender, str) or not sender:
+                return _bad_request("'sender' must be a non-empty string")
+            if not isinstance(text, str):
+                return _bad_request("'message' must be a string")
+            if metadata is not None and not isinstance(metadata, dict):
+                return _bad_request("'metadata' must be an object")
+            collector = CollectingOutputChannel()
+            turn: dict[str, Any] = {"sender": sender}
+            token = _TURN.set(turn)
+            try:
+                await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                                 metadata=metadata))
+            except Exception:
+                logger.exception("the turn of %s failed", sender[:8])
+                return response.json({"error": "the assistant failed to answer this message"}, status=500)
+            finally:
+                _TURN.reset(token)
+            return response.json({"messages": collector.messages, "tracker": turn.get("tracker")})
+
+        return hub_webhook
