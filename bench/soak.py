@@ -45,7 +45,7 @@ from tests.support.stack import running_stack, stack_processes
 ROOT = Path(__file__).resolve().parents[1]
 PORTS = {"HUB": 22200, "PORTAL": 22201, "RASA": 22205, "ACTIONS": 22255}
 PARTS = {  # how each part's processes look (see the Procfile)
-    "rasa": r"^\S*python\S* \S*/bin/rasa run ",
+    "rasa": r"^\S*python\S* (\S*/bin/rasa|-m bot\.rasa_run) run ",
     "actions": r"^\S*python\S* -m bot\.action_server",
     "hub": r"^\S*python\S* \S*/bin/gunicorn .*bot\.hub:create_app",
     "portal": r"^\S*python\S* \S*/bin/gunicorn .*demo_portal:create_app",

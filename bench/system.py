@@ -15,7 +15,7 @@ PAGE = 4096
 
 LABELS = (  # (label, pattern in the command line), first match wins
     ("actions", re.compile(r"rasa run actions|bot\.action_server|rasa_sdk")),
-    ("rasa", re.compile(r"rasa run")),
+    ("rasa", re.compile(r"rasa run|bot\.rasa_run")),
     ("hub", re.compile(r"bot\.hub:create_app")),
     ("portal", re.compile(r"demo_portal:create_app")),
     ("nginx", re.compile(r"^nginx")),

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.stack
 PORTS = {"HUB": 22500, "PORTAL": 22501, "RASA": 22505, "ACTIONS": 22555}
 HONEST_WITHIN = 15  # seconds: the HTTP client's timeout, so a customer left waiting longer fails the test
 BACK_WITHIN = 240  # seconds for the wrapper to start Rasa again and Rasa to load its model
-RASA = r"^\S*python\S* \S*/bin/rasa run "
+RASA = r"^\S*python\S* (\S*/bin/rasa|-m bot\.rasa_run) run "
 
 
 @pytest.fixture(scope="module")

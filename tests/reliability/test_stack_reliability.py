@@ -129,7 +129,7 @@ def processes(stack, pattern: str) -> list[int]:
 
 
 ACTIONS = r"^\S*python\S* -m bot\.action_server"
-RASA = r"^\S*python\S* \S*/bin/rasa run "
+RASA = r"^\S*python\S* (\S*/bin/rasa|-m bot\.rasa_run) run "
 PORTAL = r"^\S*python\S* \S*/bin/gunicorn .*demo_portal:create_app"
 
 
