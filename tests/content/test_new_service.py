@@ -98,11 +98,6 @@ PARSE = textwrap.dedent("""\
     """)
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Not reliable yet: the new service's entity is always found, but with the content guide's "
-    "eight goal examples 'i want to book the recycling centre for sunday' is ranked state_goal in "
-    "one training and out_of_scope in another (the existing out_of_scope data is close to it). "
-    "Issue 6 stays open until a new service is recognised every time."))
 def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_path):
     project = copy_project(tmp_path / "project")
     (project / "data/services/book_recycling_centre.yml").write_text(SERVICE)
@@ -129,9 +124,11 @@ def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_pat
                           cwd=project, env=env, check=True, capture_output=True, text=True, timeout=600)
     parsed = json.loads(done.stdout.split("PARSED ", 1)[1])
     first, second, third = (parsed[m] for m in messages)
-    # the service is found, and a goal is the NLU's first choice (with eight examples it may be close
-    # enough to out_of_scope for the fallback's ambiguity threshold: more examples make it surer)
-    assert ["service", "book_recycling_centre"] in first["entities"] and first["best"] == "state_goal"
+    # the service is found, and the message is understood as a goal - not out of scope, and not
+    # "say that another way": the catalogue naming the service rules out_of_scope out
+    # (bot/nlp/scope.py), however close the new service's few examples are to the old out-of-scope ones
+    assert ["service", "book_recycling_centre"] in first["entities"]
+    assert first["best"] == "state_goal" and first["intent"] == "state_goal", first
     assert ["service", "book_recycling_centre"] in second["entities"]
     assert ["problem", "no_slots_left"] in third["entities"]
     assert third["intent"] == "report_problem"
