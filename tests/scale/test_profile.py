@@ -69,10 +69,10 @@ def test_rasa_reads_the_scale_endpoints_with_postgresql_tracker_and_redis_locks(
     path.write_text(scale.endpoints_text((PROJECT_ROOT / "endpoints.yml").read_text(),
                                          (PROJECT_ROOT / "deploy" / "endpoints.scale.yml").read_text()))
     endpoints = AvailableEndpoints.read_endpoints(str(path))
-    assert endpoints.tracker_store.type == "SQL"
+    assert endpoints.tracker_store.type == "bot.rasa_channel.HubTrackerStore"  # Rasa's SQL store, subclassed
     assert endpoints.tracker_store.kwargs["dialect"] == "postgresql"
     assert endpoints.tracker_store.kwargs["db"] == "wayfinder_tracker"
-    assert endpoints.lock_store.type == "redis"
+    assert endpoints.lock_store.type == "bot.rasa_lock.AtomicRedisLockStore"
     assert endpoints.lock_store.url == "127.0.0.1"
     assert endpoints.action.url == "http://127.0.0.1:21055/webhook"  # the rest of endpoints.yml is kept
 

@@ -169,14 +169,9 @@ def test_ten_messages_at_once_through_the_hubs_are_each_answered_in_turn(stack):
     assert [text for text, _ in rasa_turns] == [text for text, _ in turns]  # Rasa took them in the same order
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "Rasa Open Source's RedisLockStore issues tickets with a read-modify-write that two Rasa "
-    "processes can interleave (RasaHQ/rasa#11256; its fix, ConcurrentRedisLockStore, was reverted "
-    "from Open Source), so straight to Rasa one message in ten is now and then lost. Customers never "
-    "reach Rasa this way: every turn goes through a hub, which holds the conversation's Redis turn "
-    "lock (the test above), so this stays as a record of the gap, not a guarantee."))
 def test_ten_messages_at_once_straight_to_both_rasa_processes_are_processed_one_at_a_time(stack):
-    """Rasa's Redis lock store: the two processes never work on one conversation at the same time."""
+    """The scale profile's lock store (bot/rasa_lock.py): the two processes never work on one conversation
+    at the same time. (Rasa Open Source's own RedisLockStore failed this now and then: RasaHQ/rasa#11256.)"""
     conversation = "scale-lock-store-test"
     texts = [f"I can't sign in, attempt {n}" for n in range(1, 11)]
 
