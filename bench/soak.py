@@ -12,7 +12,8 @@ refused, timeout) sends it again, like the widget does.
 
 At the end every conversation is read back from the hub and from Rasa's tracker. A message is
 **lost** when the customer had it acknowledged but the hub did not store it, it has no answer
-after it, or (while the bot had the conversation) Rasa never saw it. Memory: resident size of
+after it, or (while the bot had the conversation) Rasa never saw it; **given up** when sixty tries
+(about ten minutes) never got it answered. Either fails the run. Memory: resident size of
 each part every 15 s; "after warm-up" compares the median of the minute after warm-up with the
 median of the last minute (the restarted part is left out: it starts afresh each time).
 Writes reports/soak.json and prints a summary.
@@ -60,7 +61,8 @@ class Ledger:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.acknowledged: dict[str, list[str]] = {}
-        self.counts = {"sent": 0, "acknowledged": 0, "retried": 0, "rate_limited": 0, "apologies": 0}
+        self.counts = {"sent": 0, "acknowledged": 0, "retried": 0, "rate_limited": 0, "apologies": 0,
+                       "connect_failed": 0, "gave_up": 0}
 
     def count(self, key: str, n: int = 1) -> None:
         with self.lock:
@@ -81,6 +83,8 @@ def rest_customer(hub: str, ledger: Ledger, stop: threading.Event, scripts) -> N
                 continue
             ledger.count("sent")
             for attempt in range(60):
+                if stop.is_set():
+                    break
                 try:
                     body = {"message": turn.text, **({"sender": conversation} if conversation else {})}
                     answer = requests.post(f"{hub}/webhooks/rest/webhook", json=body, timeout=30)
@@ -97,17 +101,22 @@ def rest_customer(hub: str, ledger: Ledger, stop: threading.Event, scripts) -> N
                     ledger.count("rate_limited")
                 ledger.count("retried")
                 time.sleep(min(2 + attempt, 10))
+            else:  # sixty tries and never an answer: the customer gives up (a fault of the stack)
+                ledger.count("gave_up")
+                break
             time.sleep(random.uniform(0.5, 2.0))  # the customer reads and types
 
 
-def socket_customer(hub: str, origin: str, ledger: Ledger, stop: threading.Event, scripts) -> None:
+def socket_customer(hub: str, ledger: Ledger, stop: threading.Event, scripts) -> None:
     while not stop.is_set():
         _, turns = random.choice(scripts)
         client = socketio.Client(reconnection=True, reconnection_delay=1, reconnection_delay_max=5)
         try:
-            client.connect(hub, headers={"Origin": origin}, transports=["websocket"], wait_timeout=20)
+            # websocket-client sends the hub's own origin (allowed); a second Origin header is refused
+            client.connect(hub, transports=["websocket"], wait_timeout=20)
             session = {"id": client.call("session_request", {}, timeout=20)["session_id"]}
-        except SOCKET_ERRORS:  # the hub is restarting: try again shortly
+        except SOCKET_ERRORS:  # the hub is restarting: try again shortly (counted: a run of them is a fault)
+            ledger.count("connect_failed")
             time.sleep(3)
             continue
         try:
@@ -121,6 +130,8 @@ def socket_customer(hub: str, origin: str, ledger: Ledger, stop: threading.Event
                 ledger.count("sent")
                 client_id = uuid.uuid4().hex
                 for attempt in range(60):
+                    if stop.is_set():
+                        break
                     try:
                         if not client.connected:
                             raise ConnectionError
@@ -136,6 +147,9 @@ def socket_customer(hub: str, origin: str, ledger: Ledger, stop: threading.Event
                         ledger.count("rate_limited")
                     ledger.count("retried")
                     time.sleep(min(2 + attempt, 10))
+                else:
+                    ledger.count("gave_up")
+                    break
                 time.sleep(random.uniform(0.5, 2.0))
         finally:
             client.disconnect()
@@ -193,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             running_stack(PORTS, Path(data_dir), {"WAYFINDER_OPENING_HOURS": "always"}) as stack:
         ledger, stop = Ledger(), threading.Event()
         sockets = max(1, args.customers // 3)
-        threads = [threading.Thread(target=socket_customer, args=(stack["hub"], stack["portal"], ledger, stop, scripts),
+        threads = [threading.Thread(target=socket_customer, args=(stack["hub"], ledger, stop, scripts),
                                     daemon=True) for _ in range(sockets)]
         threads += [threading.Thread(target=rest_customer, args=(stack["hub"], ledger, stop, scripts), daemon=True)
                     for _ in range(args.customers - sockets)]
@@ -240,8 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     reports.mkdir(exist_ok=True)
     (reports / "soak.json").write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: v for k, v in result.items() if k != "samples"}, indent=1))
-    print(f"lost messages: {losses['lost']} of {losses['checked']} acknowledged; written to reports/soak.json")
-    return 1 if losses["lost"] else 0
+    print(f"lost messages: {losses['lost']} of {losses['checked']} acknowledged; "
+          f"given up unanswered: {ledger.counts['gave_up']}; written to reports/soak.json")
+    return 1 if losses["lost"] or ledger.counts["gave_up"] else 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,15 @@ a context variable - each request is one asyncio task, and Rasa saves the tracke
 With any other tracker store the answer has `"tracker": null` and the hub reads the tracker as
 before. Unlike Rasa's REST channel, a turn that fails inside Rasa is a 500, not an empty 200,
 so the hub tells the customer the assistant is unavailable rather than saying nothing.
+
+Rasa's circuit breaker: when a turn predicts MAX_NUMBER_OF_PREDICTIONS (10) actions without
+listening - e.g. custom actions failing one after another while the action server restarts -
+Rasa stops the turn without `action_listen`. It counts the actions since the last
+`action_listen`, so every later turn of that conversation trips the breaker at once and the
+conversation never gets an answer again (found by `make soak`). `HubTrackerStore` therefore
+adds the missing `action_listen` when it saves such a turn, and the answer says
+`"circuit_broken": true`, so the hub tells the customer honestly that this turn failed; their
+next message is handled normally.
 """
 
 from __future__ import annotations
@@ -28,7 +37,10 @@ from contextvars import ContextVar
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.processor import MAX_NUMBER_OF_PREDICTIONS
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
@@ -41,14 +53,31 @@ logger = logging.getLogger(__name__)
 _TURN: ContextVar[dict[str, Any] | None] = ContextVar("wayfinder_turn", default=None)
 
 
+def actions_since_listening(tracker: DialogueStateTracker) -> int:
+    """Actions run since the bot last listened: Rasa's circuit breaker trips at MAX_NUMBER_OF_PREDICTIONS."""
+    count = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            if event.action_name in (ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME):
+                break
+            count += 1
+    return count
+
+
 class HubTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store (same settings) that also hands the saved tracker to the hub's channel."""
+    """Rasa's SQL tracker store (same settings) that hands the saved tracker to the hub's channel and
+    lets a conversation go on after Rasa's circuit breaker stopped a turn."""
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        broken = actions_since_listening(tracker) >= MAX_NUMBER_OF_PREDICTIONS
+        if broken:
+            logger.warning("Rasa stopped the turn of %s without listening: listening now", tracker.sender_id[:8])
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
         await super().save(tracker)
         turn = _TURN.get()
         if turn is not None and turn.get("sender") == tracker.sender_id:
             turn["tracker"] = tracker.current_state(EventVerbosity.NONE)
+            turn["circuit_broken"] = turn.get("circuit_broken", False) or broken
 
 
 def _bad_request(reason: str) -> HTTPResponse:
@@ -96,6 +125,7 @@ class HubInput(InputChannel):
                 return response.json({"error": "the assistant failed to answer this message"}, status=500)
             finally:
                 _TURN.reset(token)
-            return response.json({"messages": collector.messages, "tracker": turn.get("tracker")})
+            return response.json({"messages": collector.messages, "tracker": turn.get("tracker"),
+                                  "circuit_broken": turn.get("circuit_broken", False)})
 
         return hub_webhook

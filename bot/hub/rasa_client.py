@@ -64,7 +64,10 @@ class RasaClient:
         body = self._post(f"{self.base_url}/webhooks/hub/webhook", payload)
         if isinstance(body, dict) and "messages" in body:
             tracker = body.get("tracker")
-            return Turn(_messages(body["messages"], "messages"), tracker if isinstance(tracker, dict) else None)
+            messages = _messages(body["messages"], "messages")
+            if body.get("circuit_broken") and not messages:
+                raise RasaUnavailable("Rasa's circuit breaker stopped the turn without an answer")
+            return Turn(messages, tracker if isinstance(tracker, dict) else None)
         return Turn(_messages(body, "JSON"))
 
     def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]:

@@ -30,6 +30,13 @@ def test_the_hub_channels_answer_carries_the_tracker_after_the_turn():
     assert turn.messages == [{"recipient_id": "c1", "text": "Hello"}] and turn.tracker == tracker
 
 
+def test_a_turn_rasas_circuit_breaker_stopped_without_an_answer_is_unavailable():
+    answer = {"messages": [], "tracker": {"sender_id": "c1"}, "circuit_broken": True}
+    with ScriptedServer({WEBHOOK: json_answer(200, answer)}) as server, \
+            pytest.raises(RasaUnavailable, match="circuit breaker"):
+        RasaClient(server.url, timeout=2).converse("c1", "what's the next step")
+
+
 def test_a_trigger_returns_the_tracker_rasa_sent_with_it():
     path = "/conversations/c1/trigger_intent"
     answer = {"tracker": {"sender_id": "c1", "slots": {"current_step": "amount"}}, "messages": []}

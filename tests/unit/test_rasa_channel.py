@@ -1,0 +1,47 @@
+"""bot/rasa_channel.py's tracker store: the tracker handed to the hub's channel, and a conversation that
+goes on after Rasa's circuit breaker stopped a turn (found by `make soak`: it never answered again)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.rasa_channel import _TURN, HubTrackerStore, actions_since_listening
+
+OPENING = [ActionExecuted("action_session_start"), ActionExecuted("action_listen"), UserUttered("hi")]
+
+
+def save_and_read(tmp_path, events, sender="c1"):
+    store = HubTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    turn = {"sender": sender}
+
+    async def run():
+        token = _TURN.set(turn)
+        try:
+            await store.save(DialogueStateTracker.from_events(sender, events))
+        finally:
+            _TURN.reset(token)
+        return await store.retrieve(sender)
+
+    return asyncio.run(run()), turn
+
+
+def test_a_turn_the_circuit_breaker_stopped_is_closed_with_listening(tmp_path):
+    failing = [ActionExecuted("action_handle_fallback")] * 10
+    assert actions_since_listening(DialogueStateTracker.from_events("c1", OPENING + failing)) == 10
+    saved, turn = save_and_read(tmp_path, OPENING + failing)
+    assert saved.events[-1] == ActionExecuted("action_listen")
+    assert actions_since_listening(saved) == 0  # the next message is predicted for normally
+    assert turn["circuit_broken"] is True
+
+
+def test_a_normal_turn_is_saved_as_it_is_and_handed_to_the_channel(tmp_path):
+    events = OPENING + [ActionExecuted("utter_greet"), ActionExecuted("action_listen")]
+    saved, turn = save_and_read(tmp_path, events)
+    assert [e.action_name for e in saved.events if isinstance(e, ActionExecuted)] == [
+        "action_session_start", "action_listen", "utter_greet", "action_listen"]
+    assert turn["circuit_broken"] is False
+    assert turn["tracker"]["sender_id"] == "c1" and turn["tracker"]["latest_message"]["text"] == "hi"
