@@ -55,24 +55,23 @@ class RecordingAssistant:
         return getattr(self.inner, name)
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        converse = getattr(self.inner, "converse", None)
-        if converse is None:
-            answers, tracker = self.inner.send(sender, text, metadata), None
-        else:
-            turn = converse(sender, text, metadata)
-            answers, tracker = turn.messages, turn.tracker
+        answers, tracker = self._turn("converse", "send", sender, text, metadata)
         self._record(sender, tracker, customer_turn=True)
         return answers
 
     def trigger_intent(self, sender: str, intent: str, entities: dict[str, Any]) -> list[dict[str, Any]]:
-        trigger = getattr(self.inner, "trigger", None)
-        if trigger is None:
-            answers, tracker = self.inner.trigger_intent(sender, intent, entities), None
-        else:
-            turn = trigger(sender, intent, entities)
-            answers, tracker = turn.messages, turn.tracker
+        answers, tracker = self._turn("trigger", "trigger_intent", sender, intent, entities)
         self._record(sender, tracker, customer_turn=False)
         return answers
+
+    def _turn(self, with_tracker: str, answers_only: str, *args: Any) -> tuple[list[dict[str, Any]], dict | None]:
+        """The answers, and the tracker after the turn when the assistant sends it along (RasaClient's
+        `converse` / `trigger`); an assistant that only answers gives None, and `_record` reads it."""
+        call = getattr(self.inner, with_tracker, None)
+        if call is None:
+            return getattr(self.inner, answers_only)(*args), None
+        turn = call(*args)
+        return turn.messages, turn.tracker
 
     def health(self) -> dict[str, Any]:
         return self.inner.health()

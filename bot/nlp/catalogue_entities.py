@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlp.component import StatelessComponent
 from bot.nlp.pipeline import RULER_PIPE
 
 logger = logging.getLogger(__name__)
@@ -30,7 +28,7 @@ def _overlaps(a: dict[str, Any], start: int, end: int) -> bool:
     is_trainable=False,
     model_from="SpacyNLP",
 )
-class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
+class CatalogueEntityExtractor(StatelessComponent, EntityExtractorMixin):
     """Adds the ruler's catalogue matches and maps other extractors' values to catalogue ids.
 
     Put it after DIETClassifier and EntitySynonymMapper. Any `service` / `problem` entity
@@ -42,23 +40,9 @@ class CatalogueEntityExtractor(GraphComponent, EntityExtractorMixin):
     def required_components(cls) -> list[type]:
         return [SpacyNLP]
 
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        self._config = config
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        super().__init__(config)
         self._tables: tuple[dict[tuple[str, str], str], dict[str, set]] | None = None
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls(config)
 
     @staticmethod
     def required_packages() -> list[str]:

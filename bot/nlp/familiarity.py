@@ -19,12 +19,11 @@ import logging
 import re
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlp.component import StatelessComponent
 
 logger = logging.getLogger(__name__)
 ENTITY = "familiarity"
@@ -88,25 +87,11 @@ def familiarity_of(text: str, entity: dict[str, Any]) -> str | None:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class FamiliarityReader(GraphComponent):
+class FamiliarityReader(StatelessComponent):
     """Gives each `familiarity` entity the value `new` or `familiar`, or drops it.
 
     Put it after DIETClassifier and EntitySynonymMapper.
     """
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

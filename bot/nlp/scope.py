@@ -16,10 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -28,6 +25,8 @@ from rasa.shared.nlu.constants import (
     PREDICTED_CONFIDENCE_KEY,
 )
 from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlp.component import StatelessComponent
 
 OUT_OF_SCOPE = "out_of_scope"
 CATALOGUE_ENTITIES = ("service", "problem")
@@ -46,26 +45,12 @@ def in_scope_ranking(ranking: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class CatalogueScope(GraphComponent):
+class CatalogueScope(StatelessComponent):
     """Out of scope is ruled out when the catalogue recognises a service or problem in the message.
 
     Put it after CatalogueEntityExtractor (whose `service` / `problem` values are catalogue ids)
     and before FallbackClassifier.
     """
-
-    @staticmethod
-    def get_default_config() -> dict[str, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> GraphComponent:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

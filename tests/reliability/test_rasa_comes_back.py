@@ -24,13 +24,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.reliability.conversation import RASA, history, say, texts, tracker, user_texts
 from tests.support.stack import running_stack, stack_processes
 
 pytestmark = pytest.mark.stack
 PORTS = {"HUB": 22500, "PORTAL": 22501, "RASA": 22505, "ACTIONS": 22555}
 HONEST_WITHIN = 15  # seconds: the HTTP client's timeout, so a customer left waiting longer fails the test
 BACK_WITHIN = 240  # seconds for the wrapper to start Rasa again and Rasa to load its model
-RASA = r"^\S*python\S* (\S*/bin/rasa|-m bot\.rasa_run) run "
 
 
 @pytest.fixture(scope="module")
@@ -38,37 +38,6 @@ def stack(tmp_path_factory):
     with running_stack(PORTS, tmp_path_factory.mktemp("rasa-comes-back"),
                        {"WAYFINDER_OPENING_HOURS": "always"}) as running:
         yield running
-
-
-def say(stack, text: str, sender: str | None = None, timeout: float = 60) -> tuple[str, list[dict]]:
-    body = {"message": text, **({"sender": sender} if sender else {})}
-    response = requests.post(f"{stack['hub']}/webhooks/rest/webhook", json=body, timeout=timeout)
-    assert response.status_code == 200, response.text
-    replies = response.json()
-    return (replies[0]["recipient_id"] if replies else sender), replies
-
-
-def texts(replies: list[dict]) -> str:
-    return " ".join(r.get("text") or "" for r in replies)
-
-
-def history(stack, conversation: str) -> list[dict]:
-    response = requests.get(f"{stack['hub']}/api/conversation/history",
-                            headers={"Authorization": f"Bearer {conversation}"}, timeout=10)
-    assert response.status_code == 200, response.text
-    return response.json()["messages"]
-
-
-def tracker(stack, conversation: str) -> dict:
-    response = requests.get(f"{stack['rasa']}/conversations/{conversation}/tracker",
-                            params={"token": stack["env"]["WAYFINDER_RASA_TOKEN"]}, timeout=30)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def user_texts(tracker_json: dict) -> list[str]:
-    return [e["text"] for e in tracker_json["events"]
-            if e["event"] == "user" and not (e.get("text") or "").startswith("EXTERNAL_")]
 
 
 def is_honest(said: str) -> bool:

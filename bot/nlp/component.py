@@ -1,0 +1,30 @@
+"""The shared shape of Wayfinder's Rasa components: nothing to train or store, made from their config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+
+
+class StatelessComponent(GraphComponent):
+    """A component that is the same at training and at run time: it keeps only its config."""
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self._config = config or {}
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> GraphComponent:
+        return cls(config)
