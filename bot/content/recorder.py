@@ -30,6 +30,7 @@ from bot.content.models import (
     JourneyMark,
     MessageNlu,
 )
+from bot.hub.router import ANSWERING
 from bot.hub.store import Conversation, Message, db, utcnow
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,9 @@ class RecordingAssistant:
     """Wraps the assistant the router talks to; after each turn, records what Rasa understood.
 
     Recording never changes or delays what the customer sees beyond one local HTTP call, and a
-    failure to record is logged, never raised.
+    failure to record is logged, never raised. The rows are left in the session for the router's
+    commit of the bot's answers (`ConversationRouter._ask_bot`), which stores the answers alone
+    if the record cannot be stored.
     """
 
     def __init__(self, inner: Any, catalogue: Any) -> None:
@@ -90,28 +93,33 @@ class RecordingAssistant:
 
 
 def journey_for(conversation_id: str) -> Journey:
+    """The conversation's journey; a new one is added to the session, to be stored by the caller's commit."""
     journey = db.session.get(Journey, conversation_id)
     if journey is None:
-        journey = Journey(conversation_id=conversation_id)
+        journey = Journey(conversation_id=conversation_id, started_at=utcnow(), turns=0, fallbacks=0,
+                          ended_in_fallback=False)
         db.session.add(journey)
-        try:
-            db.session.flush()
-        except IntegrityError:  # created by a concurrent request a moment ago
-            db.session.rollback()
-            journey = db.session.get(Journey, conversation_id)
     return journey
 
 
-def mark(journey: Journey, kind: str, value: str | None, service: str | None = None) -> None:
-    """Record once that the conversation reached a step / met a problem / saw an error code."""
-    service = service or journey.service
-    if not value or not service:
-        return
-    exists = JourneyMark.query.filter_by(conversation_id=journey.conversation_id, service=service,
-                                         kind=kind, value=value[:80]).first()
-    if exists is None:
-        db.session.add(JourneyMark(conversation_id=journey.conversation_id, service=service, kind=kind,
-                                   value=value[:80], started_at=journey.started_at))
+class Marks:
+    """The steps, problems and error codes a journey has been marked with: read once, added once each."""
+
+    def __init__(self, journey: Journey) -> None:
+        self.journey = journey
+        self.seen = {(m.service, m.kind, m.value) for m in
+                     JourneyMark.query.filter_by(conversation_id=journey.conversation_id)
+                     .with_entities(JourneyMark.service, JourneyMark.kind, JourneyMark.value)}
+
+    def add(self, kind: str, value: str | None, service: str | None = None) -> None:
+        service = service or self.journey.service
+        if not value or not service:
+            return
+        key = (service, kind, value[:80])
+        if key not in self.seen:
+            self.seen.add(key)
+            db.session.add(JourneyMark(conversation_id=self.journey.conversation_id, service=service, kind=kind,
+                                       value=value[:80], started_at=self.journey.started_at))
 
 
 def parse_of(tracker: dict[str, Any]) -> tuple[str | None, float | None, list[dict[str, Any]]]:
@@ -130,16 +138,31 @@ def parse_of(tracker: dict[str, Any]) -> tuple[str | None, float | None, list[di
 
 
 def record_turn(conversation_id: str, tracker: dict[str, Any], catalogue: Any, customer_turn: bool) -> None:
-    """Store the parse_data of the customer's latest message and bring the journey up to date."""
+    """Add to the session the parse_data of the customer's latest message and the journey brought up to date.
+
+    Nothing is written here: the router commits these rows with the bot's answers, in one short
+    transaction (reads first, no autoflush), so that SQLite's single writer is held as briefly
+    as possible while twenty conversations answer at once.
+    """
+    with db.session.no_autoflush:
+        _record_turn(conversation_id, tracker, catalogue, customer_turn)
+
+
+def _record_turn(conversation_id: str, tracker: dict[str, Any], catalogue: Any, customer_turn: bool) -> None:
     if db.session.get(Conversation, conversation_id) is None:
         return
     journey = journey_for(conversation_id)
+    marks = Marks(journey)
     slots = tracker.get("slots") or {}
     if customer_turn:
         intent, confidence, entities = parse_of(tracker)
-        customer = (Message.query.filter_by(conversation_id=conversation_id, sender="customer")
-                    .order_by(Message.id.desc()).first())
-        if customer is not None and db.session.get(MessageNlu, customer.id) is None:
+        customer = ANSWERING.get()  # the router's message being answered: new, so not yet recorded
+        if customer is None or customer.conversation_id != conversation_id or customer.id is None:
+            customer = (Message.query.filter_by(conversation_id=conversation_id, sender="customer")
+                        .order_by(Message.id.desc()).first())
+            if customer is not None and db.session.get(MessageNlu, customer.id) is not None:
+                customer = None
+        if customer is not None:
             db.session.add(MessageNlu(message_id=customer.id, conversation_id=conversation_id, intent=intent,
                                       confidence=confidence, entities=entities))
         journey.turns = (journey.turns or 0) + 1
@@ -159,22 +182,21 @@ def record_turn(conversation_id: str, tracker: dict[str, Any], catalogue: Any, c
     step_id = slots.get("current_step")
     if isinstance(step_id, str) and service is not None and service.step(step_id) is not None:
         journey.current_step = step_id
-        mark(journey, STEP, step_id)
+        marks.add(STEP, step_id)
     problem_id = slots.get("problem")
     if isinstance(problem_id, str) and service is not None and service.problem(problem_id) is not None:
-        mark(journey, PROBLEM, problem_id)
+        marks.add(PROBLEM, problem_id)
         step = service.step_for_problem(problem_id)
         if step is not None:
             journey.stuck_step = step.id
     code = slots.get("error_code")
     if isinstance(code, str) and code and service is not None:
-        mark(journey, ERROR_CODE, code.upper())
+        marks.add(ERROR_CODE, code.upper())
     if intent == STUCK_INTENT and journey.current_step:
         journey.stuck_step = journey.current_step
     if slots.get("outcome") in FINISHED_OUTCOMES and service is not None and not journey.completed:
         journey.completed = COMPLETED_ASSISTANT if slots.get("support_mode") == "do_it_for_me" else COMPLETED_SELF
         journey.completed_at = utcnow()
-    db.session.commit()
 
 
 def record_page(conversation: Conversation, message: Message, catalogue: Any) -> None:
@@ -196,13 +218,14 @@ def record_page(conversation: Conversation, message: Message, catalogue: Any) ->
             if step is None:
                 return
             journey.current_step = step.id
-            mark(journey, STEP, step.id)
+            marks = Marks(journey)
+            marks.add(STEP, step.id)
             code = data.get("error_code")
             if code:
-                mark(journey, ERROR_CODE, code)
+                marks.add(ERROR_CODE, code)
                 problem = service.problem_for_error_code(code)
                 if problem is not None:
-                    mark(journey, PROBLEM, problem.id)
+                    marks.add(PROBLEM, problem.id)
                 journey.stuck_step = step.id
         db.session.commit()
     except Exception:
@@ -212,7 +235,14 @@ def record_page(conversation: Conversation, message: Message, catalogue: Any) ->
 
 def rate(conversation: Conversation, rating: int, comment: str | None) -> Journey:
     """The customer's end-of-chat rating (1-5) and optional comment; a later one replaces it."""
-    journey = journey_for(conversation.id)
-    journey.rating, journey.rating_comment, journey.rated_at = rating, comment, utcnow()
-    db.session.commit()
-    return journey
+    for attempt in (1, 2):
+        journey = journey_for(conversation.id)
+        journey.rating, journey.rating_comment, journey.rated_at = rating, comment, utcnow()
+        try:
+            db.session.commit()
+            return journey
+        except IntegrityError:  # the first turn created the journey a moment ago: rate that one
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")

@@ -7,10 +7,11 @@ import re
 import threading
 import weakref
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.hub.ids import ConversationIds
 from bot.hub.limits import ConversationLimits
@@ -65,6 +66,11 @@ class TurnLocks:
             if turn is None:
                 turn = self._locks[conversation_id] = _TurnLock()
             return turn
+
+
+# The customer's message being answered in this thread, for the assistant's recorder (bot/content),
+# which would otherwise read it back from the store.
+ANSWERING: ContextVar[Message | None] = ContextVar("wayfinder_answering", default=None)
 
 
 class BadMessage(ValueError):
@@ -205,8 +211,12 @@ class ConversationRouter:
             db.session.commit()
             self._publish(conversation, outgoing)
         if conversation.handled_by == "bot":
-            outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata),
-                                      expect_answer=True)
+            answering = ANSWERING.set(customer)
+            try:
+                outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata),
+                                          expect_answer=True)
+            finally:
+                ANSWERING.reset(answering)
         return Reply(conversation.id, [rest_shape(m) for m in outgoing], outgoing, customer)
 
     def page_view(self, conversation: Conversation, page: Any, error_code: Any = None) -> Reply:
@@ -274,9 +284,24 @@ class ConversationRouter:
                 message = Message(conversation=conversation, sender="bot", text=shown.pop("text", None), data=shown)
                 db.session.add(message)
                 outgoing.append(message)
-        db.session.commit()
+        self._commit_answers(conversation, outgoing)
         self._publish(conversation, outgoing)
         return outgoing
+
+    @staticmethod
+    def _commit_answers(conversation: Conversation, outgoing: list[Message]) -> None:
+        """Store the answers with whatever the assistant's recorder added (one transaction); if that
+        cannot be stored, the answers alone - the customer's conversation comes first."""
+        try:
+            db.session.commit()
+            return
+        except SQLAlchemyError:
+            db.session.rollback()
+            logger.warning("could not store the record of a turn of %s: answers stored alone", conversation.id[:8],
+                           exc_info=True)
+        for message in outgoing:
+            db.session.add(message)
+        db.session.commit()
 
     def _system(self, conversation: Conversation, text: str, notice: str) -> Message:
         message = Message(conversation=conversation, sender="system", text=text, data={"custom": {"notice": notice}})

@@ -164,3 +164,30 @@ def test_marking_needs_one_of_the_assistants_intents(app, cara, customer, intent
     assert cara.form("/console/review/messages/999999/example", intent="greet").status_code == 404
     with app.app_context():
         assert db.session.query(MessageNlu).count() == 1
+
+
+def test_a_record_that_cannot_be_stored_never_loses_the_bots_answers(app, assistant, customer, monkeypatch):
+    """The record of a turn is committed with the bot's answers; if it is refused, the answers are stored alone."""
+    from bot.content import recorder
+    from bot.content.models import JourneyMark
+    from bot.hub.store import Message
+
+    someone = customer()
+    someone.says("hello")
+
+    def clashing(conversation_id, tracker, catalogue, customer_turn):  # a row the store refuses at commit
+        db.session.add(JourneyMark(conversation_id="no-such-conversation", service="x", kind="step", value="y"))
+
+    monkeypatch.setattr(recorder, "_record_turn", clashing)
+    answers = someone.says("still there?")
+    assert answers[0]["text"] == "you said: still there?"
+    monkeypatch.undo()
+    assert someone.says("and now?")[0]["text"] == "you said: and now?"
+    with app.app_context():
+        stored = [(m.sender, m.text) for m in Message.query.filter_by(conversation_id=someone.id).order_by(Message.id)]
+        recorded = [n.intent for n in MessageNlu.query.filter_by(conversation_id=someone.id)]
+    refused_turn = stored.index(("customer", "still there?"))
+    assert stored[refused_turn + 1] == ("bot", "you said: still there?")
+    last_turn = stored.index(("customer", "and now?"))
+    assert stored[last_turn + 1] == ("bot", "you said: and now?")
+    assert recorded == ["greet", "greet"]  # the first and the last turn; the refused one is not half-stored

@@ -45,3 +45,38 @@ def test_a_normal_turn_is_saved_as_it_is_and_handed_to_the_channel(tmp_path):
         "action_session_start", "action_listen", "utter_greet", "action_listen"]
     assert turn["circuit_broken"] is False
     assert turn["tracker"]["sender_id"] == "c1" and turn["tracker"]["latest_message"]["text"] == "hi"
+
+
+def test_turns_read_from_the_store_save_each_new_event_once_without_counting_again(tmp_path, monkeypatch):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted, SlotSet
+
+    store = HubTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    counted = []
+    original = SQLTrackerStore._additional_events
+    monkeypatch.setattr(SQLTrackerStore, "_additional_events",
+                        lambda self, session, tracker: counted.append(tracker.sender_id) or original(self, session, tracker))
+
+    async def conversation():
+        await store.save(DialogueStateTracker.from_events("c1", OPENING))  # new: counted as Rasa does
+        for turn in range(3):
+            tracker = await store.retrieve("c1")
+            tracker.update(ActionExecuted(f"utter_{turn}"))
+            await store.save(tracker)
+            tracker.update(ActionExecuted("action_listen"))  # saved twice in one turn: only what follows
+            await store.save(tracker)
+        tracker = await store.retrieve("c1")  # a new session in the same conversation
+        for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                      UserUttered("again")):
+            tracker.update(event)
+        await store.save(tracker)
+        return await store.retrieve("c1"), await store.retrieve_full_tracker("c1")
+
+    latest, full = asyncio.run(conversation())
+    assert counted == ["c1"]  # only the tracker the store had not read
+    names = [e.action_name for e in full.events if isinstance(e, ActionExecuted)]
+    assert names == ["action_session_start", "action_listen", "utter_0", "action_listen", "utter_1", "action_listen",
+                     "utter_2", "action_listen", "action_session_start", "action_listen"]
+    assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["hi", "again"]
+    assert isinstance(latest.events[0], SessionStarted) and latest.latest_message.text == "again"
+    assert not [e for e in full.events if isinstance(e, SlotSet)]
