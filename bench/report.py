@@ -127,9 +127,8 @@ def write(reports: Path) -> None:
     runs = [json.loads(p.read_text()) for p in sorted(reports.glob("bench-*.json"))]
     if not runs:
         return
-    order = {"before": 0, "after": 2}
-    runs.sort(key=lambda run: (order.get(run["label"], 1), run["date"]))
-    run = runs[-1]
+    runs.sort(key=lambda run: (run["label"] != "before", run["date"]))  # "before" first, then by date
+    run = runs[-1]  # the latest run is the one reported in full
     chart(runs, reports / "bench.png")
     lines = [
         "# Wayfinder benchmark",
