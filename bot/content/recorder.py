@@ -107,14 +107,16 @@ class Marks:
 
     def __init__(self, journey: Journey) -> None:
         self.journey = journey
-        self.seen = {(m.service, m.kind, m.value) for m in
-                     JourneyMark.query.filter_by(conversation_id=journey.conversation_id)
-                     .with_entities(JourneyMark.service, JourneyMark.kind, JourneyMark.value)}
+        self.seen: set[tuple[str, str, str]] | None = None  # read when the first mark is added
 
     def add(self, kind: str, value: str | None, service: str | None = None) -> None:
         service = service or self.journey.service
         if not value or not service:
             return
+        if self.seen is None:
+            self.seen = {(m.service, m.kind, m.value) for m in
+                         JourneyMark.query.filter_by(conversation_id=self.journey.conversation_id)
+                         .with_entities(JourneyMark.service, JourneyMark.kind, JourneyMark.value)}
         key = (service, kind, value[:80])
         if key not in self.seen:
             self.seen.add(key)
