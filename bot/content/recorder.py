@@ -30,7 +30,7 @@ from bot.content.models import (
     JourneyMark,
     MessageNlu,
 )
-from bot.hub.router import ANSWERING
+from bot.hub.router import ANSWERING, COMMITTED_WITH_ANSWERS
 from bot.hub.store import Conversation, Message, db, utcnow
 
 logger = logging.getLogger(__name__)
@@ -45,9 +45,10 @@ class RecordingAssistant:
     """Wraps the assistant the router talks to; after each turn, records what Rasa understood.
 
     Recording never changes or delays what the customer sees beyond one local HTTP call, and a
-    failure to record is logged, never raised. The rows are left in the session for the router's
-    commit of the bot's answers (`ConversationRouter._ask_bot`), which stores the answers alone
-    if the record cannot be stored.
+    failure to record is logged, never raised. In the router's turns the rows are left in the
+    session for its commit of the bot's answers (`ConversationRouter._ask_bot`), which stores the
+    answers alone if the record cannot be stored; elsewhere (an adviser's hand-back) they are
+    committed here.
     """
 
     def __init__(self, inner: Any, catalogue: Any) -> None:
@@ -87,6 +88,8 @@ class RecordingAssistant:
                     return
                 tracker = read(sender)
             record_turn(sender, tracker, self.catalogue(), customer_turn)
+            if not COMMITTED_WITH_ANSWERS.get():  # not the router's turn (an adviser's hand-back): store it now
+                db.session.commit()
         except Exception:
             db.session.rollback()
             logger.warning("could not record the turn of %s", sender[:8], exc_info=True)

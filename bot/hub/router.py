@@ -71,6 +71,9 @@ class TurnLocks:
 # The customer's message being answered in this thread, for the assistant's recorder (bot/content),
 # which would otherwise read it back from the store.
 ANSWERING: ContextVar[Message | None] = ContextVar("wayfinder_answering", default=None)
+# True while the router asks the assistant for a turn whose answers it stores: what the recorder
+# adds is committed with them. Elsewhere (an adviser's hand-back) the recorder commits its own.
+COMMITTED_WITH_ANSWERS: ContextVar[bool] = ContextVar("wayfinder_committed_with_answers", default=False)
 
 
 class BadMessage(ValueError):
@@ -268,7 +271,11 @@ class ConversationRouter:
         """
         outgoing: list[Message] = []
         try:
-            answers = ask()
+            deferred = COMMITTED_WITH_ANSWERS.set(True)
+            try:
+                answers = ask()
+            finally:
+                COMMITTED_WITH_ANSWERS.reset(deferred)
             if expect_answer and not answers:
                 unhealthy = [part for part, state in self.assistant.health().items() if not state.get("ok")]
                 if unhealthy:

@@ -191,3 +191,18 @@ def test_a_record_that_cannot_be_stored_never_loses_the_bots_answers(app, assist
     last_turn = stored.index(("customer", "and now?"))
     assert stored[last_turn + 1] == ("bot", "you said: and now?")
     assert recorded == ["greet", "greet"]  # the first and the last turn; the refused one is not half-stored
+
+
+def test_outside_the_routers_turns_the_recorder_stores_its_record_itself(app, assistant, customer):
+    """The router commits a turn's record with the bot's answers; any other caller gets it stored at once."""
+    from bot.content.models import Journey
+
+    someone = customer()
+    someone.says("hello")
+    assistant.slots[someone.id] = {"service": "pay_council_tax", "current_step": "start"}
+    with app.app_context():
+        recording = app.extensions["wayfinder.router"].assistant
+        recording.trigger_intent(someone.id, "EXTERNAL_handback", {"step": "start"})
+        db.session.remove()  # nothing is committed after this: the record must already be stored
+    with app.app_context():
+        assert db.session.get(Journey, someone.id).service == "pay_council_tax"
