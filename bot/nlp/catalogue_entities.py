@@ -31,9 +31,11 @@ def _overlaps(a: dict[str, Any], start: int, end: int) -> bool:
 class CatalogueEntityExtractor(StatelessComponent, EntityExtractorMixin):
     """Adds the ruler's catalogue matches and maps other extractors' values to catalogue ids.
 
-    Put it after DIETClassifier and EntitySynonymMapper. Any `service` / `problem` entity
-    whose value is not a catalogue id is mapped through the catalogue's phrases (or the
-    ruler match it overlaps) or, failing that, dropped: actions only ever see ids.
+    Put it after DIETClassifier and EntitySynonymMapper. A `service` / `problem` entity that
+    overlaps a ruler match (a catalogue phrase) takes the match's id, whatever DIET guessed
+    (DIET's training is not seeded, and a retraining once read "no slots left" as another
+    service's "no dates available"); any other whose value is not a catalogue id is mapped
+    through the catalogue's phrases or, failing that, dropped: actions only ever see ids.
     """
 
     @classmethod
@@ -88,16 +90,16 @@ class CatalogueEntityExtractor(StatelessComponent, EntityExtractorMixin):
                     kept.append(entity)
                     continue
                 value = str(entity.get("value", ""))
-                if value not in ids[label]:
-                    value = phrases.get((label, value.lower())) or next(
-                        (
-                            m["value"]
-                            for m in matches
-                            if m["entity"] == label
-                            and _overlaps(entity, m["start"], m["end"])
-                        ),
-                        "",
-                    )
+                ruled = next(
+                    (m["value"] for m in matches if m["entity"] == label and _overlaps(entity, m["start"], m["end"])),
+                    None,
+                )
+                if ruled is not None:  # the catalogue's own phrase for that span decides, not the model's guess
+                    if ruled != value:
+                        logger.debug("%s %r read as the catalogue's %r", label, value, ruled)
+                    value = ruled
+                elif value not in ids[label]:
+                    value = phrases.get((label, value.lower()), "")
                 if value:
                     kept.append({**entity, "value": value})
                 else:
