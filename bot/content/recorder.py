@@ -30,7 +30,7 @@ from bot.content.models import (
     JourneyMark,
     MessageNlu,
 )
-from bot.hub.router import ANSWERING, COMMITTED_WITH_ANSWERS
+from bot.hub.router import ROUTER_TURN
 from bot.hub.store import Conversation, Message, db, utcnow
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class RecordingAssistant:
                     return
                 tracker = read(sender)
             record_turn(sender, tracker, self.catalogue(), customer_turn)
-            if not COMMITTED_WITH_ANSWERS.get():  # not the router's turn (an adviser's hand-back): store it now
+            if ROUTER_TURN.get() is None:  # not the router's turn (an adviser's hand-back): store it now
                 db.session.commit()
         except Exception:
             db.session.rollback()
@@ -161,7 +161,8 @@ def _record_turn(conversation_id: str, tracker: dict[str, Any], catalogue: Any, 
     slots = tracker.get("slots") or {}
     if customer_turn:
         intent, confidence, entities = parse_of(tracker)
-        customer = ANSWERING.get()  # the router's message being answered: new, so not yet recorded
+        turn = ROUTER_TURN.get()
+        customer = turn.customer if turn else None  # the router's message being answered: not yet recorded
         if customer is None or customer.conversation_id != conversation_id or customer.id is None:
             customer = (Message.query.filter_by(conversation_id=conversation_id, sender="customer")
                         .order_by(Message.id.desc()).first())
@@ -240,14 +241,15 @@ def record_page(conversation: Conversation, message: Message, catalogue: Any) ->
 
 def rate(conversation: Conversation, rating: int, comment: str | None) -> Journey:
     """The customer's end-of-chat rating (1-5) and optional comment; a later one replaces it."""
-    for attempt in (1, 2):
-        journey = journey_for(conversation.id)
+    def rated(journey: Journey) -> Journey:
         journey.rating, journey.rating_comment, journey.rated_at = rating, comment, utcnow()
-        try:
-            db.session.commit()
-            return journey
-        except IntegrityError:  # the first turn created the journey a moment ago: rate that one
-            db.session.rollback()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+        return journey
+
+    journey = rated(journey_for(conversation.id))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the first turn created the journey a moment ago: rate that one
+        db.session.rollback()
+        journey = rated(db.session.get(Journey, conversation.id))
+        db.session.commit()
+    return journey

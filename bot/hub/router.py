@@ -68,12 +68,16 @@ class TurnLocks:
             return turn
 
 
-# The customer's message being answered in this thread, for the assistant's recorder (bot/content),
-# which would otherwise read it back from the store.
-ANSWERING: ContextVar[Message | None] = ContextVar("wayfinder_answering", default=None)
-# True while the router asks the assistant for a turn whose answers it stores: what the recorder
-# adds is committed with them. Elsewhere (an adviser's hand-back) the recorder commits its own.
-COMMITTED_WITH_ANSWERS: ContextVar[bool] = ContextVar("wayfinder_committed_with_answers", default=False)
+@dataclass
+class RouterTurn:
+    """Set while the router asks the assistant for a turn whose answers it stores, for the assistant's
+    recorder (bot/content): what the recorder adds is committed with the answers, and `customer` is
+    the message being answered (None for an external event), which it need not read back."""
+
+    customer: Message | None = None
+
+
+ROUTER_TURN: ContextVar[RouterTurn | None] = ContextVar("wayfinder_router_turn", default=None)
 
 
 class BadMessage(ValueError):
@@ -214,12 +218,8 @@ class ConversationRouter:
             db.session.commit()
             self._publish(conversation, outgoing)
         if conversation.handled_by == "bot":
-            answering = ANSWERING.set(customer)
-            try:
-                outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata),
-                                          expect_answer=True)
-            finally:
-                ANSWERING.reset(answering)
+            outgoing += self._ask_bot(conversation, lambda: self.assistant.send(conversation.id, text, metadata),
+                                      expect_answer=True, customer=customer)
         return Reply(conversation.id, [rest_shape(m) for m in outgoing], outgoing, customer)
 
     def page_view(self, conversation: Conversation, page: Any, error_code: Any = None) -> Reply:
@@ -262,7 +262,7 @@ class ConversationRouter:
         return False
 
     def _ask_bot(self, conversation: Conversation, ask: Callable[[], list[dict[str, Any]]],
-                 expect_answer: bool = False) -> list[Message]:
+                 expect_answer: bool = False, customer: Message | None = None) -> list[Message]:
         """Store and pass on what the bot answers, or an honest apology when it cannot answer.
 
         Rasa answers a customer's message with nothing at all when the action server is down (it
@@ -271,11 +271,11 @@ class ConversationRouter:
         """
         outgoing: list[Message] = []
         try:
-            deferred = COMMITTED_WITH_ANSWERS.set(True)
+            turn = ROUTER_TURN.set(RouterTurn(customer))
             try:
                 answers = ask()
             finally:
-                COMMITTED_WITH_ANSWERS.reset(deferred)
+                ROUTER_TURN.reset(turn)
             if expect_answer and not answers:
                 unhealthy = [part for part, state in self.assistant.health().items() if not state.get("ok")]
                 if unhealthy:
