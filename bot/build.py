@@ -21,6 +21,7 @@ SPACY_STAMP = BUILD_DIR / "spacy_pipeline.hash"
 MODELS_DIR = PROJECT_ROOT / "models"
 CATALOGUE_DIR = PROJECT_ROOT / "data" / "services"
 RASA_DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
+DIALOGUE_DATA_DIRS = ("data/rules", "data/stories")
 KEEP_MODELS = 3
 # `wayfinder train --fast`: fine-tune the latest model for this share of the epochs (see README).
 FAST_EPOCH_FRACTION = 0.2
@@ -93,6 +94,7 @@ def manifest() -> dict[str, str]:
         "config": fingerprint([PROJECT_ROOT / "config.yml"]),
         "domain": fingerprint([domain if domain.is_dir() else PROJECT_ROOT / "domain.yml"]),
         "data": fingerprint([PROJECT_ROOT / d for d in RASA_DATA_DIRS]),
+        "dialogue": fingerprint([PROJECT_ROOT / d for d in DIALOGUE_DATA_DIRS]),
         "nlp": fingerprint(spacy_inputs()),
     }
 
@@ -101,8 +103,12 @@ def manifest_path(model: Path) -> Path:
     return model.with_name(model.name[: -len(".tar.gz")] + ".json")
 
 
-def fast_base(target: Path, current: dict[str, str]) -> tuple[Path | None, str]:
-    """The newest model a fast retraining can start from, or None and why a full training is needed."""
+def fast_base(target: Path, current: dict[str, str]) -> tuple[Path | None, bool, str]:
+    """The newest model a fast retraining can start from (or None), and why.
+
+    The flag says whether that model's dialogue (rules, stories; the domain is the same) is this
+    one's too: then only the NLU components need fine-tuning and the policies come from the cache.
+    """
     models = sorted((m for m in MODELS_DIR.glob("wayfinder-*.tar.gz") if m != target),
                     key=lambda p: p.stat().st_mtime, reverse=True)
     for model in models:
@@ -111,10 +117,12 @@ def fast_base(target: Path, current: dict[str, str]) -> tuple[Path | None, str]:
         except (OSError, ValueError):
             continue
         changed = [part for part in ("rasa", "config", "domain") if earlier.get(part) != current[part]]
-        if not changed:
-            return model, f"only the training data or the catalogue changed since {model.name}"
-        return None, f"{' and '.join(changed)} changed since {model.name}: a full training is needed"
-    return None, "no earlier model to start from: a full training is needed"
+        if changed:
+            return None, False, f"{' and '.join(changed)} changed since {model.name}: a full training is needed"
+        if earlier.get("dialogue") == current["dialogue"]:
+            return model, True, f"only NLU examples or the catalogue changed since {model.name}"
+        return model, False, f"only the training data or the catalogue changed since {model.name}"
+    return None, False, "no earlier model to start from: a full training is needed"
 
 
 def ensure_model(force: bool = False, fast: bool = False) -> Path:
@@ -133,7 +141,7 @@ def ensure_model(force: bool = False, fast: bool = False) -> Path:
     current = manifest()
     name = target.name[: -len(".tar.gz")]
     command = [
-        str(Path(sys.executable).with_name("rasa")), "train",
+        sys.executable, "-m", "bot.rasa_train", "train",
         "--config", "config.yml",
         "--domain", "domain" if (PROJECT_ROOT / "domain").is_dir() else "domain.yml",
         "--data", *RASA_DATA_DIRS,
@@ -141,11 +149,13 @@ def ensure_model(force: bool = False, fast: bool = False) -> Path:
         "--fixed-model-name", name,
     ]
     if fast:
-        base, why = fast_base(target, current)
+        base, same_dialogue, why = fast_base(target, current)
         logger.info("fast retraining: %s", why)
         if base is not None:
             # the data was checked by `make check-content`; Rasa's own check would add ~20 s
             command += ["--finetune", str(base), "--epoch-fraction", str(FAST_EPOCH_FRACTION), "--skip-validation"]
+            if same_dialogue:  # bot/rasa_train.py: the policies keep their settings and come from the cache
+                command.insert(command.index("train"), "--keep-policies")
     logger.info("training the Rasa model (a few minutes): %s", " ".join(command))
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)

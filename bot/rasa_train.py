@@ -1,0 +1,100 @@
+"""`rasa train`, as `wayfinder train` runs it, with two changes that only a fine-tune sees.
+
+    python -m bot.rasa_train [--keep-policies] train ...   # then exactly the arguments of `rasa train`
+
+`make train-fast` fine-tunes the newest model (`rasa train --finetune`). Profiled on these machines
+(py-spy, one NLU example added), most of its time was not training:
+
+- Rasa builds the weights of a model it loads for fine-tuning by training it on one example
+  (`RasaModel.load`), which makes TensorFlow trace the whole training step - forward pass, loss,
+  and the gradient of DIET's CRF - only to throw that step away: a minute of DIET's two on a
+  2-core machine. The training that follows traces it again. Here a model loaded for fine-tuning
+  builds its weights by computing its loss once, eagerly (no tracing), and then loads the saved
+  weights as before: the same weights, the same training after it.
+- Rasa gives the epoch fraction to every component with epochs, the dialogue policies too. That
+  changes the policies' settings, so TED can never come from the training cache, and is trained
+  again even when only NLU examples changed. `--keep-policies` (given by `wayfinder train
+  --fast` when the stories, rules and domain are those of the model being fine-tuned) gives the
+  fraction to the NLU components only: the policies keep the settings of the earlier training,
+  and Rasa's cache restores them (or, when the cache no longer holds them, fine-tunes them for
+  their full epochs).
+
+Nothing else of Rasa is changed; a training from scratch is exactly Rasa's.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+KEEP_POLICIES = "--keep-policies"
+
+
+def load_weights_without_tracing() -> None:
+    """A model loaded for fine-tuning builds its weights with one eager loss, not a traced train step."""
+    import tensorflow as tf
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+    from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+    from rasa.utils.tensorflow.models import RasaModel
+
+    original = RasaModel.load.__func__
+    if getattr(original, "wayfinder_eager_build", False):
+        return
+
+    def load(cls: type[RasaModel], model_file_name: str, model_data_example: Any,
+             predict_data_example: Any = None, finetune_mode: bool = False,
+             *args: Any, **kwargs: Any) -> RasaModel:
+        if not finetune_mode:
+            return original(cls, model_file_name, model_data_example, predict_data_example,
+                            finetune_mode, *args, **kwargs)
+        model = cls(*args, **kwargs)
+        config = kwargs.get("config", {})
+        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                      run_eagerly=config.get(RUN_EAGERLY))
+        batch_in, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]
+        model._training = True
+        model.batch_loss(batch_in)  # eager: creates every weight the training step uses
+        model._training = False
+        model.load_weights(model_file_name)
+        return model
+
+    load.wayfinder_eager_build = True  # type: ignore[attr-defined]
+    RasaModel.load = classmethod(load)  # type: ignore[method-assign,assignment]
+
+
+def keep_policy_settings() -> None:
+    """In a fine-tune, give the epoch fraction to the NLU components only, not the policies."""
+    from rasa.core.policies.policy import Policy
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.utils.tensorflow.constants import EPOCHS
+
+    original = DefaultV1Recipe._extra_config_from_cli
+    if getattr(original, "wayfinder_keep_policies", False):
+        return
+
+    def _extra_config_from_cli(self: DefaultV1Recipe, cli_parameters: dict[str, Any],
+                               component: type, component_config: dict[str, Any]) -> dict[str, Any]:
+        extra = original(self, cli_parameters, component, component_config)
+        if isinstance(component, type) and issubclass(component, Policy):
+            extra.pop("finetuning_epoch_fraction", None)
+            extra.pop(EPOCHS, None)
+        return extra
+
+    _extra_config_from_cli.wayfinder_keep_policies = True  # type: ignore[attr-defined]
+    DefaultV1Recipe._extra_config_from_cli = _extra_config_from_cli  # type: ignore[method-assign]
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if KEEP_POLICIES in args:
+        args.remove(KEEP_POLICIES)
+        keep_policy_settings()
+    load_weights_without_tracing()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv = ["rasa", *args]
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
