@@ -21,3 +21,34 @@ def test_model_name_carries_the_fingerprint():
     path = build.model_path("0123456789abcdef")
     assert path.name == "wayfinder-0123456789abcdef.tar.gz"
     assert path.parent == build.MODELS_DIR
+
+
+def _model(models, name, **parts):
+    import json
+    import os
+
+    path = models / f"wayfinder-{name}.tar.gz"
+    path.write_bytes(b"model")
+    manifest = {"rasa": "3.6.21", "config": "c", "domain": "d", "data": "x", "dialogue": "s", "nlp": "n"}
+    manifest.update(parts)
+    manifest = {k: v for k, v in manifest.items() if v is not None}
+    build.manifest_path(path).write_text(json.dumps(manifest))
+    os.utime(path, (len(list(models.iterdir())), len(list(models.iterdir()))))  # newer each time
+    return path
+
+
+def test_a_fast_retraining_starts_from_the_newest_model_and_keeps_its_policies_only_when_the_dialogue_is_the_same(
+        tmp_path, monkeypatch):
+    monkeypatch.setattr(build, "MODELS_DIR", tmp_path)
+    target = tmp_path / "wayfinder-target.tar.gz"
+    now = {"rasa": "3.6.21", "config": "c", "domain": "d", "data": "y", "dialogue": "s", "nlp": "n"}
+    assert build.fast_base(target, now)[0] is None  # nothing to start from
+
+    older = _model(tmp_path, "older")
+    assert build.fast_base(target, now)[:2] == (older, True)  # only NLU examples changed
+    assert build.fast_base(target, {**now, "dialogue": "s2"})[:2] == (older, False)  # a story changed too
+    newest = _model(tmp_path, "newest", dialogue=None)  # written before the manifest knew the dialogue
+    assert build.fast_base(target, now)[:2] == (newest, False)
+    _model(tmp_path, "newer-config", config="c2")
+    base, keep, why = build.fast_base(target, now)
+    assert base is None and not keep and "config changed" in why

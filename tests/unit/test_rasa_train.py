@@ -1,0 +1,93 @@
+"""`wayfinder train --fast` runs Rasa through bot/rasa_train.py: what a fine-tune changes, and what it keeps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.recipes.recipe import TrainingType
+from rasa.shared.utils.io import read_yaml_file
+from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
+from rasa.utils.tensorflow.model_data import FeatureArray, RasaModelData
+from rasa.utils.tensorflow.models import RasaModel
+
+from bot import rasa_train
+from bot.config import PROJECT_ROOT
+
+
+def _train_nodes(finetune: bool) -> dict:
+    config = read_yaml_file(PROJECT_ROOT / "config.yml")
+    schema = DefaultV1Recipe().graph_config_for_recipe(
+        config, {"finetuning_epoch_fraction": 0.2} if finetune else {},
+        training_type=TrainingType.BOTH, is_finetuning=finetune).train_schema
+    return {node.uses.__name__: node.config for node in schema.nodes.values() if node.fn == "train"}
+
+
+def test_with_keep_policies_a_finetune_shortens_the_nlu_training_and_leaves_the_policies_as_trained(monkeypatch):
+    monkeypatch.setattr(DefaultV1Recipe, "_extra_config_from_cli", DefaultV1Recipe._extra_config_from_cli)
+    full = _train_nodes(finetune=False)
+    rasas = _train_nodes(finetune=True)
+    assert rasas["TEDPolicy"] != full["TEDPolicy"]  # Rasa's fine-tune: TED's settings change, so no cache hit
+
+    rasa_train.keep_policy_settings()
+    rasa_train.keep_policy_settings()  # a second call changes nothing
+    ours = _train_nodes(finetune=True)
+    assert ours["TEDPolicy"] == full["TEDPolicy"]
+    assert ours["MemoizationPolicy"] == full["MemoizationPolicy"]
+    assert ours["DIETClassifier"]["epochs"] == math.ceil(full["DIETClassifier"]["epochs"] * 0.2)
+    assert ours["DIETClassifier"]["finetuning_epoch_fraction"] == 0.2
+    assert _train_nodes(finetune=False) == full  # a training from scratch is Rasa's own
+
+
+class Tiny(RasaModel):
+    def __init__(self, config: dict | None = None) -> None:
+        super().__init__(random_seed=1)
+        self.dense = tf.keras.layers.Dense(2, kernel_regularizer=tf.keras.regularizers.l2(0.01))
+
+    def batch_loss(self, batch_in):
+        return tf.reduce_mean(tf.square(self.dense(self._features(batch_in)) - 1.0))
+
+    def batch_predict(self, batch_in):
+        return {"scores": self.dense(self._features(batch_in))}
+
+    @staticmethod
+    def _features(batch_in):
+        return tf.reshape(tf.convert_to_tensor(batch_in[0]), (-1, 4))
+
+
+@pytest.fixture
+def saved_model(tmp_path):
+    rng = np.random.default_rng(0)
+    data = RasaModelData(data={"text": {"sentence": [
+        FeatureArray(rng.random((6, 1, 4), dtype=np.float32), number_of_dimensions=3)]}})
+    model = Tiny()
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.01))
+    model.fit(RasaBatchDataGenerator(data, batch_size=2), epochs=3, verbose=False)
+    path = str(tmp_path / "tiny.tf_model")
+    model.save_weights(path, save_format="tf")
+    return path, data, model.get_weights()
+
+
+def test_a_model_loaded_for_finetuning_has_its_saved_weights_without_a_traced_training_step(saved_model, monkeypatch):
+    path, data, weights = saved_model
+    monkeypatch.setattr(RasaModel, "load", RasaModel.__dict__["load"])
+    rasas = Tiny.load(path, data, finetune_mode=True)
+    assert rasas.train_function is not None  # Rasa trained a step on one example to build the weights
+
+    rasa_train.load_weights_without_tracing()
+    rasa_train.load_weights_without_tracing()  # a second call changes nothing
+    ours = Tiny.load(path, data, finetune_mode=True)
+    assert ours.train_function is None  # nothing traced
+    for mine, saved, rasa_loaded in zip(ours.get_weights(), weights, rasas.get_weights()):
+        np.testing.assert_array_equal(mine, saved)
+        np.testing.assert_array_equal(mine, rasa_loaded)
+    # and it fine-tunes as Rasa's does: the loss goes down from the saved weights
+    before = float(ours.batch_loss(RasaBatchDataGenerator(data, batch_size=6)[0][0]))
+    ours.fit(RasaBatchDataGenerator(data, batch_size=2), epochs=5, verbose=False)
+    assert float(ours.batch_loss(RasaBatchDataGenerator(data, batch_size=6)[0][0])) < before
+    # a model loaded to answer (not to fine-tune) is loaded exactly as Rasa does
+    served = Tiny.load(path, data, finetune_mode=False)
+    assert served.train_function is not None
