@@ -20,8 +20,15 @@ with a tuple of NumPy arrays: on every call TensorFlow matches the arguments aga
 signature and converts them (12 % of Rasa's time in the profile, more than the prediction
 itself). The wrapper takes the one concrete function that signature defines, once, and calls
 it: 1.1 ms less per TED prediction and 0.5 ms per DIET one on these machines, three or four
-per message, with the same outputs (`tests/unit/test_rasa_run.py`). Nothing else of Rasa is
-changed.
+per message, with the same outputs (`tests/unit/test_rasa_run.py`).
+
+Finally, Rasa runs every policy for every action it predicts - three or four a message - and
+then keeps the most confident prediction, the policy's priority breaking a tie. When a rule or
+a memorised story predicts an action with confidence 1, TED (the lowest priority) cannot win, yet
+its prediction - featurising the conversation and running its transformer - was most of the
+cost of that step. Here TED's prediction is computed only when it can make a difference; the
+action chosen, its policy and confidence, and the events are the same as Rasa's. Nothing else of
+Rasa is changed.
 """
 
 from __future__ import annotations
@@ -110,10 +117,69 @@ def call_prediction_graph_directly() -> None:
     RasaModel._rasa_predict = _rasa_predict  # type: ignore[method-assign]
 
 
+def _decided_without(priority: int, predictions: list[Any], tracker: Any) -> bool:
+    """Whether a policy of this priority, predicting from intents, cannot win against these predictions."""
+    from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected
+
+    last_action = next((e for e in reversed(tracker.events)
+                        if isinstance(e, (ActionExecutionRejected, ActionExecuted))), None)
+    if isinstance(last_action, ActionExecutionRejected):  # Rasa zeroes that action in every prediction first
+        return False
+    if any(p.is_no_user_prediction or p.is_end_to_end_prediction for p in predictions):
+        return True  # either kind overrules a prediction from intents
+    # a confidence is at most 1, and at equal confidence the higher priority wins
+    return any(p.max_confidence >= 1.0 and p.policy_priority > priority for p in predictions)
+
+
+def predict_ted_only_when_it_can_win() -> None:
+    """TED's prediction is computed only when no higher-priority policy is already certain."""
+    from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.policies.ted_policy import TEDPolicy
+
+    original_combine = DefaultPolicyPredictionEnsemble.combine_predictions
+    if getattr(original_combine, "wayfinder_deferred", False):
+        return
+    original_predict = TEDPolicy.predict_action_probabilities
+
+    class DeferredPrediction(PolicyPrediction):
+        """TED's prediction, not yet computed: `compute()` runs TED as Rasa would have."""
+
+        def __init__(self, policy: TEDPolicy, compute: Any) -> None:
+            super().__init__([], policy.__class__.__name__, policy.priority)
+            self.compute = compute
+
+    def predict_action_probabilities(self: TEDPolicy, tracker: Any, domain: Any, rule_only_data: Any = None,
+                                     precomputations: Any = None, **kwargs: Any) -> Any:
+        def compute() -> PolicyPrediction:
+            return original_predict(self, tracker, domain, rule_only_data=rule_only_data,
+                                    precomputations=precomputations, **kwargs)
+
+        if precomputations is not None or self.only_e2e:  # a prediction from the text overrules the others
+            return compute()
+        return DeferredPrediction(self, compute)
+
+    def combine_predictions(self: DefaultPolicyPredictionEnsemble, predictions: list[PolicyPrediction],
+                            tracker: Any, domain: Any) -> PolicyPrediction:
+        deferred = [p for p in predictions if isinstance(p, DeferredPrediction)]
+        if deferred:
+            settled = [p for p in predictions if not isinstance(p, DeferredPrediction)]
+            priority = max(p.policy_priority for p in deferred)
+            if not settled or not _decided_without(priority, settled, tracker):
+                settled = [p.compute() if isinstance(p, DeferredPrediction) else p for p in predictions]
+            predictions = settled
+        return original_combine(self, predictions, tracker, domain)
+
+    combine_predictions.wayfinder_deferred = True  # type: ignore[attr-defined]
+    DefaultPolicyPredictionEnsemble.combine_predictions = combine_predictions  # type: ignore[method-assign]
+    TEDPolicy.predict_action_probabilities = predict_action_probabilities  # type: ignore[method-assign]
+
+
 def main() -> None:
     compile_action_result_check()
     cache_event_types()
     call_prediction_graph_directly()
+    predict_ted_only_when_it_can_win()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

@@ -95,3 +95,58 @@ def test_predictions_through_the_concrete_graph_are_the_same_as_rasas():
         assert ours["diagnostic_data"] is None or ours["diagnostic_data"] == rasas["diagnostic_data"]
     assert model.prepared == 1
     assert model.__dict__["_wayfinder_predict"][0] is model._tf_predict_step
+
+
+def test_ted_is_run_only_when_its_prediction_could_win_and_the_choice_is_rasas(monkeypatch):
+    from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+    from rasa.core.policies.policy import PolicyPrediction
+    from rasa.core.policies.ted_policy import TEDPolicy
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, ActionExecutionRejected, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.rasa_run import predict_ted_only_when_it_can_win
+
+    domain = Domain.from_dict({"intents": ["greet"], "actions": ["action_a", "action_b"]})
+    a, b = domain.index_for_action("action_a"), domain.index_for_action("action_b")
+
+    def probabilities(index, confidence):
+        values = [0.0] * len(domain.action_names_or_texts)
+        values[index] = confidence
+        return values
+
+    ted_runs = []
+
+    def teds_own(self, tracker, domain, rule_only_data=None, precomputations=None, **kwargs):
+        ted_runs.append(tracker.sender_id)
+        return PolicyPrediction(probabilities(b, 0.9), "TEDPolicy", 1)
+
+    monkeypatch.setattr(TEDPolicy, "predict_action_probabilities", teds_own)
+    monkeypatch.setattr(DefaultPolicyPredictionEnsemble, "combine_predictions",
+                        DefaultPolicyPredictionEnsemble.combine_predictions)
+    rasas_combine = DefaultPolicyPredictionEnsemble.combine_predictions
+    predict_ted_only_when_it_can_win()
+    predict_ted_only_when_it_can_win()  # a second call changes nothing
+
+    class Ted:
+        only_e2e = False
+        priority = 1
+
+    def decide(rule_confidence, events):
+        tracker = DialogueStateTracker.from_events("t", events)
+        others = lambda: [PolicyPrediction(probabilities(a, 0.0), "MemoizationPolicy", 3),  # noqa: E731
+                          PolicyPrediction(probabilities(a, rule_confidence), "RulePolicy", 6)]
+        ensemble = DefaultPolicyPredictionEnsemble()
+        expected = rasas_combine(ensemble, [*others(), teds_own(Ted(), tracker, domain)], tracker, domain)
+        ted_runs.clear()
+        deferred = TEDPolicy.predict_action_probabilities(Ted(), tracker, domain)
+        ours = ensemble.combine_predictions([*others(), deferred], tracker, domain)
+        assert (ours.policy_name, ours.probabilities, ours.events) == (
+            expected.policy_name, expected.probabilities, expected.events)
+        return ours.policy_name, len(ted_runs)
+
+    listening = [ActionExecuted("action_listen"), UserUttered("hi", intent={"name": "greet"})]
+    assert decide(1.0, listening) == ("RulePolicy", 0)  # a rule applies: TED is not run
+    assert decide(0.3, listening) == ("TEDPolicy", 1)  # no rule applies: TED decides, as in Rasa
+    rejected = [*listening, ActionExecutionRejected("action_a")]
+    assert decide(1.0, rejected) == ("TEDPolicy", 1)  # the rule's action was just rejected: TED is needed
