@@ -2,7 +2,7 @@
 one training run, and the assistant recognises the new service and its problem. No code changes.
 
 The training is what `wayfinder train` runs (the spaCy pipeline built from the catalogue, then
-`rasa train` on config.yml, domain/ and data/), in a temporary copy so the project's own model and
+`rasa train` through bot/rasa_train.py on config.yml, domain/ and data/), in a temporary copy so the project's own model and
 data are untouched. One training: several minutes, hence the `stack` marker."""
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_pat
 
     build_pipeline(load_catalogue(project / "data/services"), project / "build/spacy_pipeline")
     domain = "domain" if (project / "domain").is_dir() else "domain.yml"
-    subprocess.run([str(Path(sys.executable).with_name("rasa")), "train", "--config", "config.yml",
+    subprocess.run([sys.executable, "-m", "bot.rasa_train", "train", "--config", "config.yml",
                     "--domain", domain, "--data", "data/nlu", "data/rules", "data/stories",
                     "--out", "models", "--fixed-model-name", "with-recycling"],
                    cwd=project, env=env, check=True, capture_output=True, timeout=1800)

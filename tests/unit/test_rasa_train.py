@@ -91,3 +91,43 @@ def test_a_model_loaded_for_finetuning_has_its_saved_weights_without_a_traced_tr
     # a model loaded to answer (not to fine-tune) is loaded exactly as Rasa does
     served = Tiny.load(path, data, finetune_mode=False)
     assert served.train_function is not None
+
+
+def test_decoding_the_entity_tags_off_the_tape_changes_neither_the_loss_nor_its_gradients(monkeypatch):
+    from types import SimpleNamespace
+
+    from rasa.utils.tensorflow import layers
+    from rasa.utils.tensorflow.models import TransformerRasaModel
+
+    tf.random.set_seed(3)
+    model = SimpleNamespace(_tf_layers={"embed.entity.logits": layers.Embed(5, 0.002, "logits.entity"),
+                                        "crf.entity": layers.CRF(5, 0.002, True)})
+    rng = np.random.default_rng(1)
+    inputs = tf.constant(rng.random((3, 4, 8), dtype=np.float32))
+    tags = tf.constant(rng.integers(0, 5, (3, 4, 1)).astype(np.float32))
+    lengths = tf.constant([4, 2, 1], dtype=tf.int32)
+    mask = tf.sequence_mask(lengths, 4, dtype=tf.float32)[:, :, tf.newaxis]
+
+    def step(method):
+        @tf.function
+        def traced():  # as in Rasa's training step: a persistent tape inside a traced function
+            with tf.GradientTape(persistent=True) as tape:
+                loss, f1, logits = method(model, inputs, tags, mask, lengths, "entity")
+            variables = model._tf_layers["embed.entity.logits"].trainable_variables + \
+                model._tf_layers["crf.entity"].trainable_variables
+            return loss, f1, logits, tape.gradient(loss, variables)
+
+        return traced()
+
+    monkeypatch.setattr(TransformerRasaModel, "_calculate_entity_loss",
+                        TransformerRasaModel._calculate_entity_loss)
+    rasas = step(TransformerRasaModel._calculate_entity_loss)
+    rasa_train.decode_entities_off_the_tape()
+    rasa_train.decode_entities_off_the_tape()  # a second call changes nothing
+    ours = step(TransformerRasaModel._calculate_entity_loss)
+    assert TransformerRasaModel._calculate_entity_loss.wayfinder_off_the_tape
+    for mine, theirs in zip(ours[:3], rasas[:3]):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-6)
+    assert len(ours[3]) == len(rasas[3]) == 3
+    for mine, theirs in zip(ours[3], rasas[3]):
+        np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-5)
