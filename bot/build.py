@@ -125,6 +125,28 @@ def fast_base(target: Path, current: dict[str, str]) -> tuple[Path | None, bool,
     return None, False, "no earlier model to start from: a full training is needed"
 
 
+def rasa_train_command(name: str, out: Path, base: Path | None = None, same_dialogue: bool = False) -> list[str]:
+    """`rasa train` (through bot/rasa_train.py) into `out`/`name`.tar.gz, run in the project directory.
+
+    With `base`, a fine-tune of that model for FAST_EPOCH_FRACTION of the epochs; with
+    `same_dialogue` too, the policies keep their settings (and come from Rasa's cache).
+    """
+    command = [
+        sys.executable, "-m", "bot.rasa_train", "train",
+        "--config", "config.yml",
+        "--domain", "domain" if (PROJECT_ROOT / "domain").is_dir() else "domain.yml",
+        "--data", *RASA_DATA_DIRS,
+        "--out", str(out),
+        "--fixed-model-name", name,
+    ]
+    if base is not None:
+        # the data was checked by `make check-content`; Rasa's own check would add ~20 s
+        command += ["--finetune", str(base), "--epoch-fraction", str(FAST_EPOCH_FRACTION), "--skip-validation"]
+        if same_dialogue:
+            command.insert(command.index("train"), "--keep-policies")
+    return command
+
+
 def ensure_model(force: bool = False, fast: bool = False) -> Path:
     """Train the Rasa model unless one keyed on exactly these inputs exists. Returns its path.
 
@@ -140,22 +162,11 @@ def ensure_model(force: bool = False, fast: bool = False) -> Path:
     MODELS_DIR.mkdir(exist_ok=True)
     current = manifest()
     name = target.name[: -len(".tar.gz")]
-    command = [
-        sys.executable, "-m", "bot.rasa_train", "train",
-        "--config", "config.yml",
-        "--domain", "domain" if (PROJECT_ROOT / "domain").is_dir() else "domain.yml",
-        "--data", *RASA_DATA_DIRS,
-        "--out", str(MODELS_DIR),
-        "--fixed-model-name", name,
-    ]
+    base, same_dialogue = None, False
     if fast:
         base, same_dialogue, why = fast_base(target, current)
         logger.info("fast retraining: %s", why)
-        if base is not None:
-            # the data was checked by `make check-content`; Rasa's own check would add ~20 s
-            command += ["--finetune", str(base), "--epoch-fraction", str(FAST_EPOCH_FRACTION), "--skip-validation"]
-            if same_dialogue:  # bot/rasa_train.py: the policies keep their settings and come from the cache
-                command.insert(command.index("train"), "--keep-policies")
+    command = rasa_train_command(name, MODELS_DIR, base, same_dialogue)
     logger.info("training the Rasa model (a few minutes): %s", " ".join(command))
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     subprocess.run(command, cwd=PROJECT_ROOT, env=env, check=True)

@@ -71,8 +71,8 @@ def load_weights_without_tracing() -> None:
 
 def decode_entities_off_the_tape() -> None:
     """DIET's training step decodes the entity tags (for its F1 metric) without recording gradients."""
-    from tensorflow.python.eager import tape
     from rasa.utils.tensorflow.models import TransformerRasaModel
+    from tensorflow.python.eager import tape
 
     original = TransformerRasaModel._calculate_entity_loss
     if getattr(original, "wayfinder_off_the_tape", False):

@@ -2,14 +2,16 @@
 one training run, and the assistant recognises the new service and its problem. No code changes.
 
 The training is what `wayfinder train` runs (the spaCy pipeline built from the catalogue, then
-`rasa train` through bot/rasa_train.py on config.yml, domain/ and data/), in a temporary copy so the project's own model and
-data are untouched. One training: several minutes, hence the `stack` marker."""
+`rasa train` through bot/rasa_train.py on config.yml, domain/ and data/), in a temporary copy so
+the project's own model and data are untouched. Once from scratch, as `make train` does, and once as `make train-fast` does (a
+fine-tune of the project's newest model). Several minutes each, hence the `stack` marker."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import build
 from bot.catalogue import load_catalogue
 from bot.config import PROJECT_ROOT
 from bot.nlp.pipeline import build_pipeline
@@ -98,8 +101,8 @@ PARSE = textwrap.dedent("""\
     """)
 
 
-def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_path):
-    project = copy_project(tmp_path / "project")
+def _project_with_the_new_service(target: Path) -> Path:
+    project = copy_project(target)
     (project / "data/services/book_recycling_centre.yml").write_text(SERVICE)
     (project / "data/nlu/recycling.yml").write_text(EXAMPLES)
     # CONTENT.md: what was out of scope about the new service is taken out of out_of_scope
@@ -107,21 +110,20 @@ def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_pat
     kept = [line for line in out_of_scope.read_text().splitlines(keepends=True)
             if not re.search(r"\b(tip|recycling centre)\b", line)]
     out_of_scope.write_text("".join(kept))
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONPATH": str(PROJECT_ROOT)}
-
     build_pipeline(load_catalogue(project / "data/services"), project / "build/spacy_pipeline")
-    domain = "domain" if (project / "domain").is_dir() else "domain.yml"
-    subprocess.run([sys.executable, "-m", "bot.rasa_train", "train", "--config", "config.yml",
-                    "--domain", domain, "--data", "data/nlu", "data/rules", "data/stories",
-                    "--out", "models", "--fixed-model-name", "with-recycling"],
-                   cwd=project, env=env, check=True, capture_output=True, timeout=1800)
+    return project
 
+
+ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(PROJECT_ROOT)}
+
+
+def _train_and_check(project: Path, command: list[str]) -> None:
+    subprocess.run(command, cwd=project, env=ENV, check=True, capture_output=True, timeout=1800)
     messages = ["i want to book the recycling centre for sunday",  # words not in any example
                 "can i get a slot at the tip",
                 "i tried to book the tip but there are no slots left this week"]
     done = subprocess.run([sys.executable, "-c", PARSE, "models/with-recycling.tar.gz", *messages],
-                          cwd=project, env=env, check=True, capture_output=True, text=True, timeout=600)
+                          cwd=project, env=ENV, check=True, capture_output=True, text=True, timeout=600)
     parsed = json.loads(done.stdout.split("PARSED ", 1)[1])
     first, second, third = (parsed[m] for m in messages)
     # the service is found, and the message is understood as a goal - not out of scope, and not
@@ -132,3 +134,20 @@ def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_pat
     assert ["service", "book_recycling_centre"] in second["entities"]
     assert ["problem", "no_slots_left"] in third["entities"]
     assert third["intent"] == "report_problem"
+
+
+def test_a_new_service_is_recognised_after_retraining_with_content_alone(tmp_path):
+    project = _project_with_the_new_service(tmp_path / "project")
+    _train_and_check(project, build.rasa_train_command("with-recycling", Path("models")))
+
+
+def test_a_new_service_is_recognised_after_a_fast_retraining(tmp_path):
+    """CONTENT.md's loop: add the service, `make train-fast` (a fine-tune of the newest model)."""
+    models = sorted(build.MODELS_DIR.glob("wayfinder-*.tar.gz"), key=lambda m: m.stat().st_mtime)
+    if not models:
+        pytest.fail("no trained model in models/: `make test` trains one first (make train)")
+    project = _project_with_the_new_service(tmp_path / "project")
+    (project / "models").mkdir()
+    base = Path(shutil.copy(models[-1], project / "models"))
+    # the stories and rules are the project's: the policies are kept, only the NLU is fine-tuned
+    _train_and_check(project, build.rasa_train_command("with-recycling", Path("models"), base, same_dialogue=True))

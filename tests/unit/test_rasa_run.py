@@ -134,7 +134,7 @@ def test_ted_is_run_only_when_its_prediction_could_win_and_the_choice_is_rasas(m
 
     def decide(rule_confidence, events):
         tracker = DialogueStateTracker.from_events("t", events)
-        others = lambda: [PolicyPrediction(probabilities(a, 0.0), "MemoizationPolicy", 3),  # noqa: E731
+        others = lambda: [PolicyPrediction(probabilities(a, 0.0), "MemoizationPolicy", 3),
                           PolicyPrediction(probabilities(a, rule_confidence), "RulePolicy", 6)]
         ensemble = DefaultPolicyPredictionEnsemble()
         expected = rasas_combine(ensemble, [*others(), teds_own(Ted(), tracker, domain)], tracker, domain)
