@@ -171,15 +171,23 @@ def predict_ted_only_when_it_can_win() -> None:
         return original_combine(self, predictions, tracker, domain)
 
     combine_predictions.wayfinder_deferred = True  # type: ignore[attr-defined]
+    combine_predictions.wayfinder_original = original_combine  # type: ignore[attr-defined]
+    predict_action_probabilities.wayfinder_original = original_predict  # type: ignore[attr-defined]
     DefaultPolicyPredictionEnsemble.combine_predictions = combine_predictions  # type: ignore[method-assign]
     TEDPolicy.predict_action_probabilities = predict_action_probabilities  # type: ignore[method-assign]
 
 
-def main() -> None:
+def apply() -> None:
+    """Every change above. `main` applies them before Rasa starts; the dialogue tests, which run
+    Rasa's agent in their own process, apply them too, so they test what `make run` serves."""
     compile_action_result_check()
     cache_event_types()
     call_prediction_graph_directly()
     predict_ted_only_when_it_can_win()
+
+
+def main() -> None:
+    apply()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

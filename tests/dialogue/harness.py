@@ -120,6 +120,9 @@ class Assistant:
         from rasa.core.utils import AvailableEndpoints
         from rasa.utils.endpoints import EndpointConfig
 
+        from bot import rasa_run
+
+        rasa_run.apply()  # Rasa as `make run` serves it (bot/rasa_run.py)
         # The agent gets an event loop of its own, in its own thread: the caller's thread may
         # already run one (Playwright's sync API does, when the browser tests ran first).
         self.loop = asyncio.new_event_loop()

@@ -121,10 +121,10 @@ def test_ted_is_run_only_when_its_prediction_could_win_and_the_choice_is_rasas(m
         ted_runs.append(tracker.sender_id)
         return PolicyPrediction(probabilities(b, 0.9), "TEDPolicy", 1)
 
+    current = DefaultPolicyPredictionEnsemble.combine_predictions  # patched already if the dialogue tests ran
+    rasas_combine = getattr(current, "wayfinder_original", current)
+    monkeypatch.setattr(DefaultPolicyPredictionEnsemble, "combine_predictions", rasas_combine)
     monkeypatch.setattr(TEDPolicy, "predict_action_probabilities", teds_own)
-    monkeypatch.setattr(DefaultPolicyPredictionEnsemble, "combine_predictions",
-                        DefaultPolicyPredictionEnsemble.combine_predictions)
-    rasas_combine = DefaultPolicyPredictionEnsemble.combine_predictions
     predict_ted_only_when_it_can_win()
     predict_ted_only_when_it_can_win()  # a second call changes nothing
 
