@@ -7,7 +7,7 @@
 
 - Rasa builds the weights of a model it loads for fine-tuning by training it on one example
   (`RasaModel.load`), which makes TensorFlow trace the whole training step - forward pass, loss,
-  and the gradient of DIET's CRF - only to throw that step away: a minute of DIET's two on a
+  and the gradient of DIET's CRF - only to throw that step away: 49 s of DIET's 128 s on a
   2-core machine. The training that follows traces it again. Here a model loaded for fine-tuning
   builds its weights by computing its loss once, eagerly (no tracing), and then loads the saved
   weights as before: the same weights, the same training after it.
@@ -18,7 +18,6 @@
   fraction to the NLU components only: the policies keep the settings of the earlier training,
   and Rasa's cache restores them (or, when the cache no longer holds them, fine-tunes them for
   their full epochs).
-
 - DIET's training step also decodes the entity tags, only to report an F1 score. Rasa's step
   records gradients on a persistent tape, so TensorFlow builds forward and backward functions
   for the decoder's control flow too - half of the time tracing DIET's training step (30 of 46 s
