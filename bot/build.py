@@ -131,8 +131,9 @@ def rasa_train_command(name: str, out: Path, base: Path | None = None, same_dial
     With `base`, a fine-tune of that model for FAST_EPOCH_FRACTION of the epochs; with
     `same_dialogue` too, the policies keep their settings (and come from Rasa's cache).
     """
+    keep_policies = ["--keep-policies"] if base is not None and same_dialogue else []
     command = [
-        sys.executable, "-m", "bot.rasa_train", "train",
+        sys.executable, "-m", "bot.rasa_train", *keep_policies, "train",
         "--config", "config.yml",
         "--domain", "domain" if (PROJECT_ROOT / "domain").is_dir() else "domain.yml",
         "--data", *RASA_DATA_DIRS,
@@ -142,8 +143,6 @@ def rasa_train_command(name: str, out: Path, base: Path | None = None, same_dial
     if base is not None:
         # the data was checked by `make check-content`; Rasa's own check would add ~20 s
         command += ["--finetune", str(base), "--epoch-fraction", str(FAST_EPOCH_FRACTION), "--skip-validation"]
-        if same_dialogue:
-            command.insert(command.index("train"), "--keep-policies")
     return command
 
 

@@ -109,7 +109,7 @@ def keep_policy_settings() -> None:
     def _extra_config_from_cli(self: DefaultV1Recipe, cli_parameters: dict[str, Any],
                                component: type, component_config: dict[str, Any]) -> dict[str, Any]:
         extra = original(self, cli_parameters, component, component_config)
-        if isinstance(component, type) and issubclass(component, Policy):
+        if issubclass(component, Policy):
             extra.pop("finetuning_epoch_fraction", None)
             extra.pop(EPOCHS, None)
         return extra
