@@ -25,6 +25,7 @@ from pathlib import Path
 
 from bench import load, report, system
 from bench.journeys import journeys
+from bot import build
 from bot.config import PROJECT_ROOT
 from tests.support.stack import running_stack
 
@@ -38,12 +39,11 @@ BENCH_ENV = {
 
 
 def measure_training() -> float | None:
-    """Seconds `rasa train` takes from an empty cache, into a throw-away directory (the model is not kept)."""
-    domain = "domain" if (PROJECT_ROOT / "domain").is_dir() else "domain.yml"
+    """Seconds a full training takes, as `make train` runs it (`rasa train` through bot/rasa_train.py)
+    with every component retrained (`--force`), into a throw-away directory (the model is not kept)."""
     with tempfile.TemporaryDirectory(prefix="wayfinder-bench-train-") as out:
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        command = [str(Path(sys.executable).with_name("rasa")), "train", "--config", "config.yml", "--domain", domain,
-                   "--data", "data/nlu", "data/rules", "data/stories", "--out", out, "--force"]
+        command = [*build.rasa_train_command("wayfinder-bench", Path(out)), "--force"]
         started = time.monotonic()
         finished = subprocess.run(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL, check=False)
