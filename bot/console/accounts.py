@@ -120,8 +120,11 @@ def add_command(args: argparse.Namespace, database_url: str) -> int:
         except AccountError as exc:
             print(f"wayfinder: {exc}; nothing was created", file=sys.stderr)
             return 2
-        print(f"Adviser {adviser.username} ({adviser.role}) created: customers will see "
-              f"{adviser.display_name!r}.")
+        if adviser.role == "content":
+            print(f"Content editor {adviser.username} created: review and insights in the console, no chats.")
+        else:
+            print(f"Adviser {adviser.username} ({adviser.role}) created: customers will see "
+                  f"{adviser.display_name!r}.")
     return 0
 
 

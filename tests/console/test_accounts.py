@@ -34,6 +34,15 @@ def test_adviser_add_with_the_password_from_an_environment_variable(database, mo
     assert check_password_hash(hashed, "a long enough password") and "a long enough password" not in hashed
 
 
+def test_a_content_editor_is_told_what_the_account_can_do(database, monkeypatch, capsys):
+    monkeypatch.setenv("NEW_PASSWORD", "a long enough password")
+    assert cli.main(["adviser", "add", "cara", "--name", "Cara", "--role", "content",
+                     "--password-env", "NEW_PASSWORD"]) == 0
+    out = capsys.readouterr().out
+    assert "Content editor cara created: review and insights in the console, no chats." in out
+    assert "customers will see" not in out
+
+
 def test_adviser_add_asks_for_the_password_twice(database, monkeypatch):
     answers = iter(["another long password", "another long password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))

@@ -67,4 +67,4 @@ def test_review_export_and_rating_on_the_real_stack(stack):
     assert {"action": "action_check_service_status"} in steps
 
     insights = editor.get(f"{hub}/console/insights", timeout=10).text
-    assert 'data-figure="started">1<' in insights and "2.0 / 5 (1 ratings)" in insights
+    assert 'data-figure="started">1<' in insights and "2.0 / 5 (1 rating)" in insights

@@ -55,6 +55,10 @@ def test_the_transcript_shows_each_customer_messages_intent_confidence_and_entit
                      r'<span class="entity">service=pay_council_tax</span>', page)
     assert "/council-tax/pay/card · CARD_DECLINED" in page
     assert "Rated" not in page and "5/5" in page
+    # the steps by their titles in the catalogue, as the insights show them
+    assert re.search(r"<dt>Step reached</dt><dd>Enter your card details · stuck at Enter your card details</dd>", page)
+    page = cara.get(f"/console/review/{seeded['c4']}").get_data(as_text=True)
+    assert "<dt>Step reached</dt><dd>None of the service's steps yet</dd>" in page
 
 
 def test_an_unknown_conversation_is_a_404_page(cara):
