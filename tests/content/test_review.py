@@ -39,6 +39,12 @@ def test_each_filter_finds_the_conversations_it_names(cara, seeded, query, expec
     assert sorted(listed(cara, query)) == sorted(seeded[name] for name in expected)
 
 
+def test_the_list_names_the_step_a_conversation_is_stuck_at_by_its_title(cara, seeded):
+    page = cara.get("/console/review?stuck=1").get_data(as_text=True)
+    row = page[page.index(f'data-conversation-id="{seeded["c1"]}"'):][:1500]
+    assert '<span class="badge">stuck at Enter your card details</span>' in row
+
+
 @pytest.mark.parametrize("query", ["threshold=2", "threshold=x", "service=Not%20an%20id", "page=x"])
 def test_bad_filters_are_a_clear_error(cara, query):
     response = cara.get(f"/console/review?{query}")
