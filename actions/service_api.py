@@ -10,6 +10,11 @@ from typing import Any, Protocol
 import aiohttp
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
+# A kept-alive connection is reused only this soon after its last answer: servers close idle ones
+# (gunicorn after 2 s), and one closed just as it is reused fails the call without an answer.
+KEEPALIVE_SECONDS = 1.5
+# Such a failure of a read (GET) is tried once more on a new connection; a write is never sent twice.
+DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
 
 # 4xx answers that mean "not for this account / these details", not "our system failed":
 # the customer is told why in plain words and offered another way.
@@ -100,7 +105,8 @@ class HttpServiceApi:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self.timeout)
+            self._session = aiohttp.ClientSession(
+                timeout=self.timeout, connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
         return self._session
 
     async def close(self) -> None:
@@ -108,7 +114,21 @@ class HttpServiceApi:
             await self._session.close()
 
     async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One call; the JSON object it answered, or ServiceApiError for anything else."""
+        """One call; the JSON object it answered, or ServiceApiError for anything else.
+
+        A read whose connection was dropped before any answer (the server closed a kept-alive
+        connection as it was reused, under load or after idling) is tried once more: otherwise the
+        assistant would tell the customer the service has failed when it has not.
+        """
+        try:
+            return await self._request_once(method, path, body)
+        except ServiceApiError as exc:
+            if method != "GET" or not isinstance(exc.__cause__, DROPPED) or \
+                    isinstance(exc.__cause__, aiohttp.ClientConnectorError):
+                raise
+        return await self._request_once(method, path, body)
+
+    async def _request_once(self, method: str, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
         url = f"{self.base_url}{path}"
         try:
             async with self._client().request(method, url, json=body) as response:

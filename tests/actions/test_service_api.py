@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
+import threading
 
 import pytest
 
@@ -144,3 +146,84 @@ def test_a_2xx_without_a_reference_is_an_error():
     with pytest.raises(ServiceApiError, match="without a reference"):
         call({TRANSACTIONS: json_answer(201, {"service": "pay_council_tax"})}, "create_transaction",
              "pay_council_tax", "t0k", {})
+
+
+# --- a kept-alive connection dropped as it is reused ----------------------------------------
+
+
+class DropsReusedConnections:
+    """Answers the first request on each connection and keeps it open, then drops it without a word
+    when the next request comes on it: a server whose keep-alive ran out just as the client reused
+    the connection (gunicorn keeps one for 2 s; under load the race is common)."""
+
+    def __init__(self, answer: dict) -> None:
+        self.body = json.dumps(answer).encode()
+        self.requests: list[str] = []  # "METHOD path" of every request that arrived
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
+
+    def _read_request(self, stream) -> bool:
+        line = stream.readline()
+        if not line:
+            return False
+        self.requests.append(" ".join(line.decode().split()[:2]))
+        length = 0
+        while (header := stream.readline()) not in (b"\r\n", b""):
+            name, _, value = header.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        stream.read(length)
+        return True
+
+    def _talk(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as stream:
+            if not self._read_request(stream):
+                return
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                               b"Content-Length: " + str(len(self.body)).encode() + b"\r\n\r\n" + self.body)
+            self._read_request(stream)  # the reuse: dropped unanswered
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.listener.close()
+
+
+def calls_on_one_client(server, *calls):
+    async def go():
+        api = HttpServiceApi(server.url, timeout=2)
+        try:
+            return [await getattr(api, method)(*args) for method, *args in calls]
+        finally:
+            await api.close()
+    return asyncio.run(go())
+
+
+def test_a_status_check_on_a_dropped_connection_is_tried_again_not_taken_for_a_failure():
+    with DropsReusedConnections({"status": "up", "message": ""}) as server:
+        first, second = calls_on_one_client(server, ("status", "pay_council_tax"), ("status", "pay_council_tax"))
+    assert first.is_up and second.is_up  # the assistant does not report a failure that did not happen
+    assert server.requests == [f"GET {PATH}"] * 3  # the second call reused the connection, then a new one
+    assert server.connections == 2
+
+
+def test_a_transaction_on_a_dropped_connection_is_never_sent_twice():
+    answer = {"reference": "CT-1", "service": "pay_council_tax", "summary": "paid"}
+    with DropsReusedConnections(answer) as server, pytest.raises(ServiceApiError, match="could not be reached"):
+        calls_on_one_client(server, ("create_transaction", "pay_council_tax", "token", {"amount": "10.00"}),
+                            ("create_transaction", "pay_council_tax", "token", {"amount": "20.00"}))
+    assert server.requests == [f"POST {TRANSACTIONS}"] * 2  # the second payment was not sent again
+    assert server.connections == 1
