@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from actions.service_api import KEEPALIVE_SECONDS  # the hub is served by gunicorn too
+from actions.service_api import pooled_session
 
 DEFAULT_TIMEOUT_SECONDS = 5.0
 LATEST_WORDS, LATEST_PAGES, FIRST_CODES = 20, 50, 20
@@ -148,8 +148,7 @@ class HubApi:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=self.timeout, connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+            self._session = pooled_session(self.timeout)
         return self._session
 
     async def close(self) -> None:

@@ -13,8 +13,17 @@ DEFAULT_TIMEOUT_SECONDS = 5.0
 # A kept-alive connection is reused only this soon after its last answer: servers close idle ones
 # (gunicorn after 2 s), and one closed just as it is reused fails the call without an answer.
 KEEPALIVE_SECONDS = 1.5
-# Such a failure of a read (GET) is tried once more on a new connection; a write is never sent twice.
-DROPPED = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+
+
+def pooled_session(timeout: aiohttp.ClientTimeout) -> aiohttp.ClientSession:
+    """A keep-alive session for the action server's calls (the service API, the hub)."""
+    return aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+
+
+def _dropped(exc: aiohttp.ClientError) -> bool:
+    """The connection went away without an answer (not: it could not be opened at all)."""
+    return isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)) and \
+        not isinstance(exc, aiohttp.ClientConnectorError)
 
 # 4xx answers that mean "not for this account / these details", not "our system failed":
 # the customer is told why in plain words and offered another way.
@@ -32,12 +41,14 @@ class ServiceApiError(Exception):
         code: str | None = None,
         detail: str = "",
         timed_out: bool = False,
+        dropped: bool = False,
     ):
         super().__init__(message)
         self.status = status
         self.code = code
         self.detail = detail  # the API's own human-readable message, if any
         self.timed_out = timed_out
+        self.dropped = dropped  # the connection went away before any answer
 
     @property
     def is_customer_side(self) -> bool:
@@ -105,8 +116,7 @@ class HttpServiceApi:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=self.timeout, connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+            self._session = pooled_session(self.timeout)
         return self._session
 
     async def close(self) -> None:
@@ -123,8 +133,7 @@ class HttpServiceApi:
         try:
             return await self._request_once(method, path, body)
         except ServiceApiError as exc:
-            if method != "GET" or not isinstance(exc.__cause__, DROPPED) or \
-                    isinstance(exc.__cause__, aiohttp.ClientConnectorError):
+            if method != "GET" or not exc.dropped:  # a write is never sent twice
                 raise
         return await self._request_once(method, path, body)
 
@@ -157,7 +166,7 @@ class HttpServiceApi:
                 f"{path} did not answer in {self.timeout.total:g} s", timed_out=True
             ) from exc
         except aiohttp.ClientError as exc:
-            raise ServiceApiError(f"{path} could not be reached: {type(exc).__name__}") from exc
+            raise ServiceApiError(f"{path} could not be reached: {type(exc).__name__}", dropped=_dropped(exc)) from exc
 
     async def _get_json(self, path: str) -> dict[str, Any]:
         return await self._request("GET", path)
