@@ -9,6 +9,7 @@ import threading
 
 import pytest
 
+from actions import service_api
 from actions.service_api import HttpServiceApi, ServiceApiError
 from tests.support.http_server import ScriptedServer, json_answer, slow_answer
 
@@ -202,6 +203,15 @@ class DropsReusedConnections:
         self.listener.close()
 
 
+@pytest.fixture
+def reuse_always(monkeypatch):
+    """The client reuses its kept-alive connection whatever the pause between the two calls: in
+    CI a pause in the test process (a garbage collection in a heap holding Rasa and TensorFlow)
+    once outlasted the 1.5 s reuse window, the second call went out on a new connection and the
+    drop these tests are about never happened."""
+    monkeypatch.setattr(service_api, "KEEPALIVE_SECONDS", 600)
+
+
 def calls_on_one_client(server, *calls):
     async def go():
         api = HttpServiceApi(server.url, timeout=2)
@@ -212,7 +222,7 @@ def calls_on_one_client(server, *calls):
     return asyncio.run(go())
 
 
-def test_a_status_check_on_a_dropped_connection_is_tried_again_not_taken_for_a_failure():
+def test_a_status_check_on_a_dropped_connection_is_tried_again_not_taken_for_a_failure(reuse_always):
     with DropsReusedConnections({"status": "up", "message": ""}) as server:
         first, second = calls_on_one_client(server, ("status", "pay_council_tax"), ("status", "pay_council_tax"))
     assert first.is_up and second.is_up  # the assistant does not report a failure that did not happen
@@ -220,7 +230,7 @@ def test_a_status_check_on_a_dropped_connection_is_tried_again_not_taken_for_a_f
     assert server.connections == 2
 
 
-def test_a_transaction_on_a_dropped_connection_is_never_sent_twice():
+def test_a_transaction_on_a_dropped_connection_is_never_sent_twice(reuse_always):
     answer = {"reference": "CT-1", "service": "pay_council_tax", "summary": "paid"}
     with DropsReusedConnections(answer) as server, pytest.raises(ServiceApiError, match="could not be reached"):
         calls_on_one_client(server, ("create_transaction", "pay_council_tax", "token", {"amount": "10.00"}),
