@@ -59,15 +59,15 @@ def rasa_bin() -> str:
     return str(Path(sys.executable).with_name("rasa"))
 
 
-def config_without_fallback(target: Path) -> Path:
-    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+def config_without_fallback(target: Path, source: Path | None = None) -> Path:
+    config = yaml.safe_load((source or PROJECT_ROOT / "config.yml").read_text())
     config["pipeline"] = [c for c in config["pipeline"] if c.get("name") != "FallbackClassifier"]
     config.pop("policies", None)
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target
 
 
-def folds(n: int, seed: int = 7):
+def folds(n: int, seed: int = 7, nlu: Path | None = None):
     """Stratified folds of data/nlu (regexes, lookups and synonyms go with every fold).
 
     Intents the hub triggers (EXTERNAL_*) are never typed by a customer, so they are trained
@@ -79,7 +79,7 @@ def folds(n: int, seed: int = 7):
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
     np.random.seed(seed)
-    data = load_data(str(PROJECT_ROOT / "data" / "nlu"))
+    data = load_data(str(nlu or PROJECT_ROOT / "data" / "nlu"))
     external = [e for e in data.training_examples if str(e.get("intent") or "").startswith(EXTERNAL_PREFIX)]
     typed = data.filter_training_examples(lambda e: not str(e.get("intent") or "").startswith(EXTERNAL_PREFIX))
     return [(without_unseen_synonyms(train.merge(TrainingData(training_examples=external))), test)
@@ -104,19 +104,42 @@ def gold_entities(example) -> list[tuple[str, str]]:
     return [(e["entity"], str(e.get("value"))) for e in example.get("entities") or [] if e["entity"] in ENTITIES]
 
 
-def predicted_entities(parse: dict[str, Any], as_used: bool = True) -> list[tuple[str, str]]:
+def entities_from_intents(slots_file: Path | None = None) -> dict[str, dict[str, str]]:
+    """{intent: {entity: value}} for slots whose `from_intent` mappings come before their
+    `from_entity` one (domain/slots.yml): Rasa fills the slot from the first mapping that gives a
+    value, so after such an intent the entity's words are not what the conversation acts on."""
+    slots = yaml.safe_load((slots_file or PROJECT_ROOT / "domain" / "slots.yml").read_text()).get("slots") or {}
+    found: dict[str, dict[str, str]] = {}
+    for slot in slots.values():
+        intents: dict[str, str] = {}
+        for mapping in slot.get("mappings") or []:
+            if mapping.get("type") == "from_intent" and mapping.get("intent") and "value" in mapping \
+                    and not mapping.get("conditions"):
+                intents[mapping["intent"]] = str(mapping["value"])
+            elif mapping.get("type") == "from_entity" and mapping.get("entity") in ENTITIES:
+                for intent, value in intents.items():
+                    found.setdefault(intent, {})[mapping["entity"]] = value
+                break
+    return found
+
+
+def predicted_entities(parse: dict[str, Any], as_used: bool = True,
+                       from_intents: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str]]:
     """(type, value) pairs the NLU found, once each.
 
-    `as_used`: read the way the actions read them: references and postcodes only when they have
-    that shape; a value the assistant cannot use is dropped. Otherwise the raw values, as typed.
+    `as_used`: read the way the conversation uses them: references and postcodes only when they
+    have that shape (a value the assistant cannot use is dropped), and after an intent that fills
+    the entity's slot itself (`from_intents`, e.g. express_new_user -> familiarity new) the value
+    the slot takes, whatever spans were tagged. Otherwise the raw values, as typed.
     (Familiarity spans already arrive as new / familiar: bot.nlp.familiarity is in the pipeline.)
     """
     from actions.parsing import normalise_postcode, normalise_reference
 
     found: list[tuple[str, str]] = []
+    by_intent = (from_intents or {}).get((parse.get("intent") or {}).get("name") or "", {}) if as_used else {}
     for e in parse.get("entities") or []:
         kind, value = e.get("entity"), str(e.get("value"))
-        if kind not in ENTITIES:
+        if kind not in ENTITIES or kind in by_intent:
             continue
         if as_used and kind == "account_reference":
             value = normalise_reference(value) or ""
@@ -124,6 +147,7 @@ def predicted_entities(parse: dict[str, Any], as_used: bool = True) -> list[tupl
             value = normalise_postcode(value) or ""
         if value and (kind, value) not in found:
             found.append((kind, value))
+    found += [(kind, value) for kind, value in by_intent.items() if (kind, value) not in found]
     return found
 
 
@@ -150,6 +174,7 @@ def train_and_parse(train, test, workdir: Path, config: Path) -> list[dict[str, 
         tail = "\n".join((trained.stdout + trained.stderr).splitlines()[-20:])
         raise SystemExit(f"rasa train nlu failed on {data}:\n{tail}")
     agent = Agent.load(str(workdir / "nlu.tar.gz"))
+    from_intents = entities_from_intents()
 
     async def parse_all():
         results = []
@@ -163,7 +188,7 @@ def train_and_parse(train, test, workdir: Path, config: Path) -> list[dict[str, 
                 "confidence": float((parse.get("intent") or {}).get("confidence") or 0.0),
                 "second": float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0,
                 "entities": sorted({tuple(normalise(e)) for e in gold_entities(example)}),
-                "predicted_entities": sorted({tuple(normalise(e)) for e in predicted_entities(parse)}),
+                "predicted_entities": sorted({tuple(normalise(e)) for e in predicted_entities(parse, from_intents=from_intents)}),
                 "raw_entities": sorted({tuple(normalise(e)) for e in predicted_entities(parse, as_used=False)}),
             })
         return results
@@ -273,7 +298,8 @@ def configured_thresholds() -> dict[str, float]:
     return {"threshold": fallback.get("threshold"), "ambiguity_threshold": fallback.get("ambiguity_threshold")}
 
 
-def cross_validate(n: int, out: Path, run: int | None = None) -> dict[str, Any]:
+def cross_validate(n: int, out: Path, run: int | None = None, source: Path | None = None,
+                   nlu: Path | None = None) -> dict[str, Any]:
     from bot.build import ensure_spacy_pipeline
 
     ensure_spacy_pipeline()
@@ -281,8 +307,8 @@ def cross_validate(n: int, out: Path, run: int | None = None) -> dict[str, Any]:
     started = time.monotonic()
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="wayfinder-cv-") as tmp:
-        config = config_without_fallback(Path(tmp) / "config.yml")
-        for i, (train, test) in enumerate(folds(n)[:run], start=1):
+        config = config_without_fallback(Path(tmp) / "config.yml", source)
+        for i, (train, test) in enumerate(folds(n, nlu=nlu)[:run], start=1):
             logger.info("fold %d of %d: training on %d, testing on %d", i, n, len(train.intent_examples),
                         len(test.intent_examples))
             workdir = Path(tmp) / f"fold{i}"
@@ -378,10 +404,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     parser.add_argument("--skip-nlu", action="store_true",
                         help="no cross-validation: the summary repeats the last one written to --out, if any")
     parser.add_argument("--skip-stories", action="store_true", help="no test stories")
+    parser.add_argument("--nlu", type=Path, help="cross-validate this NLU data (a file or directory) instead "
+                        "of data/nlu")
+    parser.add_argument("--config", type=Path, help="cross-validate this config's NLU pipeline instead of "
+                        "config.yml's (trying a pipeline change before making it)")
     args = parser.parse_args(list(argv) if argv is not None else None)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    cv = last_cross_validation(out / "nlu") if args.skip_nlu else cross_validate(args.folds, out / "nlu", args.run_folds)
+    cv = last_cross_validation(out / "nlu") if args.skip_nlu else cross_validate(args.folds, out / "nlu", args.run_folds,
+                                                                             args.config, args.nlu)
     stories = None if args.skip_stories else test_stories(out / "stories")
     text = summary(cv, stories)
     (out / "summary.md").write_text(text)

@@ -10,6 +10,11 @@ something we cover. This component then takes `out_of_scope` out of the intent r
 shares its probability out among the other intents in proportion (the ranking conditioned on
 "not out of scope"), so FallbackClassifier, after it, judges the remaining intents on their
 own merits. Messages without a catalogue entity are left exactly as DIET ranked them.
+
+Except when DIET is sure (`keep_out_of_scope_above`, default 0.9): catalogue words also turn up in
+what we do not cover - "i forgot my hotmail password", "is there a council tax exemption for
+students" - and the out-of-scope examples teach those cases on purpose. A sure out_of_scope is
+kept; a hesitant one (the new-service case, where out_of_scope wins narrowly) still gives way.
 """
 
 from __future__ import annotations
@@ -52,12 +57,19 @@ class CatalogueScope(StatelessComponent):
     and before FallbackClassifier.
     """
 
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"keep_out_of_scope_above": 0.9}
+
     def process(self, messages: list[Message]) -> list[Message]:
+        sure = float(self._config.get("keep_out_of_scope_above", 0.9))
         for message in messages:
             intent = message.get(INTENT) or {}
             ranking = message.get(INTENT_RANKING_KEY) or []
             names_catalogue = any(e.get("entity") in CATALOGUE_ENTITIES for e in message.get(ENTITIES) or [])
             if not names_catalogue or not any(r.get(INTENT_NAME_KEY) == OUT_OF_SCOPE for r in ranking):
+                continue
+            if intent.get(INTENT_NAME_KEY) == OUT_OF_SCOPE and (intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0) >= sure:
                 continue
             ranking = in_scope_ranking(ranking)
             intent = {**intent, INTENT_NAME_KEY: ranking[0][INTENT_NAME_KEY],

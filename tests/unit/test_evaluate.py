@@ -7,6 +7,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.evaluate import (
     choose_thresholds,
+    entities_from_intents,
     entity_report,
     predicted_entities,
     scores,
@@ -65,6 +66,25 @@ def test_entities_are_read_the_way_the_actions_read_them():
     ]}
     assert predicted_entities(parse) == [("familiarity", "new"), ("postcode", "RV1 1AA")]
     assert ("account_reference", "12") in predicted_entities(parse, as_used=False)
+
+
+def test_after_a_self_report_intent_familiarity_is_what_the_slot_takes():
+    """domain/slots.yml maps `familiarity` from express_new_user / express_experienced_user before any
+    entity, and Rasa takes the first mapping that gives a value: the span DIET tagged (or missed, or
+    read the other way) is not what the conversation acts on."""
+    from_intents = entities_from_intents()
+    assert from_intents["express_new_user"] == {"familiarity": "new"}
+    assert from_intents["express_experienced_user"] == {"familiarity": "familiar"}
+    text = "i'm not a newbie at this"
+    parse = {"text": text, "intent": {"name": "express_experienced_user", "confidence": 0.9},
+             "entities": [{"entity": "familiarity", "value": "new", "start": 4, "end": 16}]}
+    assert predicted_entities(parse, from_intents=from_intents) == [("familiarity", "familiar")]
+    assert predicted_entities(parse, as_used=False, from_intents=from_intents) == [("familiarity", "new")]
+    missed = {"text": "i'm a pro", "intent": {"name": "express_experienced_user"}, "entities": []}
+    assert predicted_entities(missed, from_intents=from_intents) == [("familiarity", "familiar")]
+    other = {"text": "first time, paying my council tax", "intent": {"name": "state_goal"},
+             "entities": [{"entity": "familiarity", "value": "new", "start": 0, "end": 10}]}
+    assert predicted_entities(other, from_intents=from_intents) == [("familiarity", "new")]
 
 
 def test_a_fold_keeps_only_the_synonyms_its_own_messages_teach():

@@ -76,6 +76,18 @@ def test_a_message_naming_a_catalogue_service_is_not_out_of_scope():
     assert sum(r["confidence"] for r in out.get("intent_ranking")) == pytest.approx(1.0)
 
 
+def test_a_sure_out_of_scope_is_kept_although_it_uses_catalogue_words():
+    """Another organisation's password, a council tax exemption: the catalogue's words, not its services."""
+    text = "i forgot my hotmail password"
+    ranking = [("out_of_scope", 0.97), ("report_problem", 0.02), ("state_goal", 0.01)]
+    found = message(text, [span(text, "forgot my hotmail password", "problem", "forgotten_password")], ranking)
+    [out] = CatalogueScope().process([found])
+    assert out.get("intent") == {"name": "out_of_scope", "confidence": 0.97}
+    [out] = CatalogueScope({"keep_out_of_scope_above": 0.99}).process(
+        [message(text, [span(text, "forgot my hotmail password", "problem", "forgotten_password")], ranking)])
+    assert out.get("intent")["name"] == "report_problem"
+
+
 def test_without_a_catalogue_entity_the_ranking_is_left_alone():
     found = message("what's the weather like", [], [("out_of_scope", 0.8), ("state_goal", 0.2)])
     [out] = CatalogueScope().process([found])
