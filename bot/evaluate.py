@@ -104,11 +104,13 @@ def gold_entities(example) -> list[tuple[str, str]]:
     return [(e["entity"], str(e.get("value"))) for e in example.get("entities") or [] if e["entity"] in ENTITIES]
 
 
-def entities_from_intents(slots_file: Path | None = None) -> dict[str, dict[str, str]]:
+def entities_from_intents(domain: Path | None = None) -> dict[str, dict[str, str]]:
     """{intent: {entity: value}} for slots whose `from_intent` mappings come before their
-    `from_entity` one (domain/slots.yml): Rasa fills the slot from the first mapping that gives a
-    value, so after such an intent the entity's words are not what the conversation acts on."""
-    slots = yaml.safe_load((slots_file or PROJECT_ROOT / "domain" / "slots.yml").read_text()).get("slots") or {}
+    `from_entity` one (domain/): Rasa fills the slot from the first mapping that gives a value,
+    so after such an intent the entity's words are not what the conversation acts on."""
+    from rasa.shared.core.domain import Domain
+
+    slots = Domain.load(str(domain or PROJECT_ROOT / "domain")).as_dict().get("slots") or {}
     found: dict[str, dict[str, str]] = {}
     for slot in slots.values():
         intents: dict[str, str] = {}
@@ -158,7 +160,8 @@ def normalise(entity: tuple[str, str]) -> tuple[str, str]:
     return kind, value
 
 
-def train_and_parse(train, test, workdir: Path, config: Path) -> list[dict[str, Any]]:
+def train_and_parse(train, test, workdir: Path, config: Path,
+                    from_intents: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
     """Train the NLU on one fold and parse its held-out messages; full intent rankings kept."""
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter
@@ -174,7 +177,6 @@ def train_and_parse(train, test, workdir: Path, config: Path) -> list[dict[str, 
         tail = "\n".join((trained.stdout + trained.stderr).splitlines()[-20:])
         raise SystemExit(f"rasa train nlu failed on {data}:\n{tail}")
     agent = Agent.load(str(workdir / "nlu.tar.gz"))
-    from_intents = entities_from_intents()
 
     async def parse_all():
         results = []
@@ -308,12 +310,13 @@ def cross_validate(n: int, out: Path, run: int | None = None, source: Path | Non
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="wayfinder-cv-") as tmp:
         config = config_without_fallback(Path(tmp) / "config.yml", source)
+        from_intents = entities_from_intents()
         for i, (train, test) in enumerate(folds(n, nlu=nlu)[:run], start=1):
             logger.info("fold %d of %d: training on %d, testing on %d", i, n, len(train.intent_examples),
                         len(test.intent_examples))
             workdir = Path(tmp) / f"fold{i}"
             workdir.mkdir()
-            results += train_and_parse(train, test, workdir, config)
+            results += train_and_parse(train, test, workdir, config, from_intents)
     (out / "predictions.json").write_text(json.dumps(results, indent=1, ensure_ascii=False))
     intents = intent_report(results, out)
     entities = entity_report(results, out)

@@ -13,7 +13,9 @@ class StatelessComponent(GraphComponent):
     """A component that is the same at training and at run time: it keeps only its config."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
-        self._config = config or {}
+        # Rasa merges the defaults into a trained pipeline's config; a component built directly
+        # (tests, tools) gets them here, so they are written once, in get_default_config.
+        self._config = {**self.get_default_config(), **(config or {})}
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:

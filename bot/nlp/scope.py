@@ -62,7 +62,7 @@ class CatalogueScope(StatelessComponent):
         return {"keep_out_of_scope_above": 0.9}
 
     def process(self, messages: list[Message]) -> list[Message]:
-        sure = float(self._config.get("keep_out_of_scope_above", 0.9))
+        sure = float(self._config["keep_out_of_scope_above"])
         for message in messages:
             intent = message.get(INTENT) or {}
             ranking = message.get(INTENT_RANKING_KEY) or []

@@ -11,29 +11,24 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
+from rasa.shared.nlu.training_data.loading import load_data
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "nlu"
-ANNOTATION = re.compile(r"\[([^\]]*)\](?:\{[^}]*\}|\([^)]*\))")
 
 
-def regexes() -> dict[str, list[re.Pattern]]:
-    found = {}
-    for item in yaml.safe_load((DATA / "regexes.yml").read_text())["nlu"]:
-        if str(item.get("regex", "")).startswith("says_"):
-            found[item["regex"]] = [re.compile(line[2:], re.IGNORECASE)
-                                    for line in item["examples"].splitlines() if line.startswith("- ")]
+@pytest.fixture(scope="module")
+def nlu():
+    """data/nlu as Rasa reads it: plain texts (annotations resolved) and the regex features."""
+    return load_data(str(DATA))
+
+
+@pytest.fixture(scope="module")
+def features(nlu) -> dict[str, list[re.Pattern]]:
+    found: dict[str, list[re.Pattern]] = {}
+    for feature in nlu.regex_features:
+        if feature["name"].startswith("says_"):
+            found.setdefault(feature["name"], []).append(re.compile(feature["pattern"], re.IGNORECASE))
     return found
-
-
-def examples(intent: str) -> list[str]:
-    texts = []
-    for path in sorted(DATA.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text()).get("nlu") or []:
-            if item.get("intent") == intent:
-                texts += [ANNOTATION.sub(r"\1", line.strip()[2:]) for line in item["examples"].splitlines()
-                          if line.strip().startswith("- ")]
-    return texts
 
 
 def fires(patterns: list[re.Pattern], text: str) -> bool:
@@ -44,9 +39,9 @@ def fires(patterns: list[re.Pattern], text: str) -> bool:
     ("express_new_user", "says_new", "says_familiar"),
     ("express_experienced_user", "says_familiar", "says_new"),
 ])
-def test_each_self_report_feature_fires_on_its_own_kind_and_never_the_opposite(intent, own, opposite):
-    features = regexes()
-    texts = examples(intent)
+def test_each_self_report_feature_fires_on_its_own_kind_and_never_the_opposite(nlu, features, intent, own,
+                                                                               opposite):
+    texts = [e.get("text") for e in nlu.intent_examples if e.get("intent") == intent]
     assert texts, f"no examples of {intent}"
     wrong = [t for t in texts if fires(features[opposite], t)]
     assert not wrong, f"{opposite} fires on {intent} examples: {wrong[:5]}"
@@ -60,7 +55,6 @@ def test_each_self_report_feature_fires_on_its_own_kind_and_never_the_opposite(i
     ("i'm not very techy", "says_new"), ("never done this before", "says_new"),
     ("i don't feel confident using computers", "says_new"), ("first time online", "says_new"),
 ])
-def test_negation_turns_a_self_report_round(text, direction):
-    features = regexes()
+def test_negation_turns_a_self_report_round(features, text, direction):
     other = "says_new" if direction == "says_familiar" else "says_familiar"
     assert fires(features[direction], text) and not fires(features[other], text)
