@@ -104,21 +104,27 @@ def gold_entities(example) -> list[tuple[str, str]]:
     return [(e["entity"], str(e.get("value"))) for e in example.get("entities") or [] if e["entity"] in ENTITIES]
 
 
-def entities_from_intents(domain: Path | None = None) -> dict[str, dict[str, str]]:
-    """{intent: {entity: value}} for slots whose `from_intent` mappings come before their
-    `from_entity` one (domain/): Rasa fills the slot from the first mapping that gives a value,
-    so after such an intent the entity's words are not what the conversation acts on."""
+def entities_from_intents(domain: Path | None = None) -> dict[str, dict[str, str | None]]:
+    """{intent: {entity: value or None}}: what the entity's slot takes after that intent, read from
+    the slot mappings (domain/) as Rasa reads them. A value: a `from_intent` mapping comes before the
+    `from_entity` one (Rasa fills the slot from the first mapping that gives a value), so the
+    entity's words are not what the conversation acts on. None: the `from_entity` mapping leaves
+    out that intent (`not_intent`, e.g. no goal is set from an out-of-scope question)."""
     from rasa.shared.core.domain import Domain
 
     slots = Domain.load(str(domain or PROJECT_ROOT / "domain")).as_dict().get("slots") or {}
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, str | None]] = {}
     for slot in slots.values():
-        intents: dict[str, str] = {}
+        intents: dict[str, str | None] = {}
         for mapping in slot.get("mappings") or []:
-            if mapping.get("type") == "from_intent" and mapping.get("intent") and "value" in mapping \
-                    and not mapping.get("conditions"):
+            if mapping.get("conditions"):
+                continue
+            if mapping.get("type") == "from_intent" and mapping.get("intent") and "value" in mapping:
                 intents[mapping["intent"]] = str(mapping["value"])
             elif mapping.get("type") == "from_entity" and mapping.get("entity") in ENTITIES:
+                left_out = mapping.get("not_intent") or []
+                for intent in [left_out] if isinstance(left_out, str) else left_out:
+                    intents.setdefault(intent, None)
                 for intent, value in intents.items():
                     found.setdefault(intent, {})[mapping["entity"]] = value
                 break
@@ -126,13 +132,14 @@ def entities_from_intents(domain: Path | None = None) -> dict[str, dict[str, str
 
 
 def predicted_entities(parse: dict[str, Any], as_used: bool = True,
-                       from_intents: dict[str, dict[str, str]] | None = None) -> list[tuple[str, str]]:
+                       from_intents: dict[str, dict[str, str | None]] | None = None) -> list[tuple[str, str]]:
     """(type, value) pairs the NLU found, once each.
 
     `as_used`: read the way the conversation uses them: references and postcodes only when they
     have that shape (a value the assistant cannot use is dropped), and after an intent that fills
     the entity's slot itself (`from_intents`, e.g. express_new_user -> familiarity new) the value
-    the slot takes, whatever spans were tagged. Otherwise the raw values, as typed.
+    the slot takes, whatever spans were tagged, and nothing after an intent the slot leaves out
+    (out_of_scope -> no service or problem). Otherwise the raw values, as typed.
     (Familiarity spans already arrive as new / familiar: bot.nlp.familiarity is in the pipeline.)
     """
     from actions.parsing import normalise_postcode, normalise_reference
@@ -149,7 +156,7 @@ def predicted_entities(parse: dict[str, Any], as_used: bool = True,
             value = normalise_postcode(value) or ""
         if value and (kind, value) not in found:
             found.append((kind, value))
-    found += [(kind, value) for kind, value in by_intent.items() if (kind, value) not in found]
+    found += [(kind, value) for kind, value in by_intent.items() if value is not None and (kind, value) not in found]
     return found
 
 
@@ -161,7 +168,7 @@ def normalise(entity: tuple[str, str]) -> tuple[str, str]:
 
 
 def train_and_parse(train, test, workdir: Path, config: Path,
-                    from_intents: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+                    from_intents: dict[str, dict[str, str | None]]) -> list[dict[str, Any]]:
     """Train the NLU on one fold and parse its held-out messages; full intent rankings kept."""
     from rasa.core.agent import Agent
     from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLWriter

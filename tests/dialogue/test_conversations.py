@@ -102,3 +102,16 @@ def test_identity_failing_twice_never_acts(stack):
     said = text_of(chat.say("RV2 3BB"))
     assert "can't make any changes" in said and chat.slot("identity_verified") is False
     assert "action_complete_for_customer" not in chat.actions()
+
+
+def test_a_question_we_do_not_cover_does_not_change_the_customers_goal(stack):
+    """Repair: "my council tax band is too high" names our words but is not ours to help with; the
+    customer reporting a missed bin keeps that goal (domain/slots.yml: no service or problem from
+    an out-of-scope message)."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("my bin wasn't collected this week")
+    assert chat.slot("service") == "report_missed_bin"
+    said = text_of(chat.say("my council tax band is too high"))
+    assert "not something I can help with" in said
+    assert chat.slot("service") == "report_missed_bin"

@@ -87,6 +87,21 @@ def test_after_a_self_report_intent_familiarity_is_what_the_slot_takes():
     assert predicted_entities(other, from_intents=from_intents) == [("familiarity", "new")]
 
 
+def test_an_out_of_scope_question_sets_no_goal_so_its_catalogue_words_are_not_counted():
+    """domain/slots.yml leaves out_of_scope out of the service and problem mappings: "is there a
+    council tax exemption for students" names our words but must not make paying council tax the
+    customer's goal, so as used it carries no entity; raw, the ruler's match is still reported."""
+    from_intents = entities_from_intents()
+    assert from_intents["out_of_scope"] == {"service": None, "problem": None}
+    text = "is there a council tax exemption for students"
+    parse = {"text": text, "intent": {"name": "out_of_scope", "confidence": 0.95},
+             "entities": [{"entity": "service", "value": "pay_council_tax", "start": 11, "end": 22}]}
+    assert predicted_entities(parse, from_intents=from_intents) == []
+    assert predicted_entities(parse, as_used=False, from_intents=from_intents) == [("service", "pay_council_tax")]
+    in_scope = {**parse, "intent": {"name": "state_goal", "confidence": 0.95}}
+    assert predicted_entities(in_scope, from_intents=from_intents) == [("service", "pay_council_tax")]
+
+
 def test_a_fold_keeps_only_the_synonyms_its_own_messages_teach():
     taught = Message.build("my card was declined", "report_problem",
                            [{"entity": "problem", "value": "card_declined", "start": 3, "end": 20}])

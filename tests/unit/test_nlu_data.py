@@ -58,3 +58,12 @@ def test_each_self_report_feature_fires_on_its_own_kind_and_never_the_opposite(n
 def test_negation_turns_a_self_report_round(features, text, direction):
     other = "says_new" if direction == "says_familiar" else "says_familiar"
     assert fires(features[direction], text) and not fires(features[other], text)
+
+
+def test_out_of_scope_examples_carry_no_entities(nlu):
+    """An out-of-scope message sets no goal (domain/slots.yml leaves out_of_scope out of the service
+    and problem mappings), so an entity annotated in one would teach DIET a tag nothing uses and
+    count against the evaluation's entity figures."""
+    annotated = [m.get("text") for m in nlu.intent_examples
+                 if m.get("intent") == "out_of_scope" and m.get("entities")]
+    assert annotated == [], f"out_of_scope examples with entities (remove the annotations): {annotated[:5]}"
