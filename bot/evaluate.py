@@ -111,6 +111,7 @@ def entities_from_intents(domain: Path | None = None) -> dict[str, dict[str, str
     entity's words are not what the conversation acts on. None: the `from_entity` mapping leaves
     out that intent (`not_intent`, e.g. no goal is set from an out-of-scope question)."""
     from rasa.shared.core.domain import Domain
+    from rasa.shared.core.slot_mappings import SlotMapping
 
     slots = Domain.load(str(domain or PROJECT_ROOT / "domain")).as_dict().get("slots") or {}
     found: dict[str, dict[str, str | None]] = {}
@@ -122,8 +123,7 @@ def entities_from_intents(domain: Path | None = None) -> dict[str, dict[str, str
             if mapping.get("type") == "from_intent" and mapping.get("intent") and "value" in mapping:
                 intents[mapping["intent"]] = str(mapping["value"])
             elif mapping.get("type") == "from_entity" and mapping.get("entity") in ENTITIES:
-                left_out = mapping.get("not_intent") or []
-                for intent in [left_out] if isinstance(left_out, str) else left_out:
+                for intent in SlotMapping.to_list(mapping.get("not_intent")):
                     intents.setdefault(intent, None)
                 for intent, value in intents.items():
                     found.setdefault(intent, {})[mapping["entity"]] = value
