@@ -11,11 +11,11 @@ from datetime import timedelta
 from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
 from limits import parse_many
-from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.console.models import ADVISER_ROLES, Adviser, AdviserSession
 from bot.console.settings import console_settings
+from bot.hub.limits import rate_limit_storage
 from bot.hub.store import db, utcnow
 
 PRESENCE_SECONDS = 90  # an adviser whose console has not been seen for this long is not online
@@ -135,11 +135,11 @@ def advisers_online() -> int:
 
 
 class LoginThrottle:
-    """Failed sign-ins per username and per address, in a moving window (Flask-Limiter's storage)."""
+    """Failed sign-ins per username and per address, in a moving window (the rate limits' storage)."""
 
     def __init__(self, app: Flask, limit: str) -> None:
         # the strategy holds its storage weakly: keep it alive here
-        self.storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://")
+        self.storage = rate_limit_storage(app.config.get("RATELIMIT_STORAGE_URI"))
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.per_user = parse_many(limit)
         self.per_address = [type(i)(i.amount * ADDRESS_FACTOR, i.multiples) for i in self.per_user]
