@@ -10,6 +10,7 @@ from typing import ClassVar
 from flask import Flask
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage.memory import LockableEntry
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.config import ConfigError
@@ -30,6 +31,7 @@ class QuietMemoryStorage(MemoryStorage):
     hub's time per turn in `make bench`'s profile) and one list per conversation for as long as the
     process lives. Here a key's expired entries are dropped when the key is used, and keys with
     nothing left are forgotten in a sweep at most once a minute, in the request that comes after.
+    Entries are taken under a lock (the parent's list updates are not safe across threads).
     """
 
     # its own scheme, so that `memory://` keeps naming the parent; built by rate_limit_storage
@@ -40,40 +42,42 @@ class QuietMemoryStorage(MemoryStorage):
         super().__init__()
         self.timer.cancel()  # the one the parent started
         self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
-        self._sweeping = threading.Lock()
+        self._lock = threading.Lock()
 
-    def _MemoryStorage__schedule_expiry(self) -> None:  # the parent's private hook, called on every hit
-        now = time.monotonic()
-        if now >= self._next_sweep and self._sweeping.acquire(blocking=False):
-            try:
-                self._next_sweep = now + self.SWEEP_SECONDS
-                self.sweep()
-            finally:
-                self._sweeping.release()
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the parent's hook, called on every hit: nothing to do
+        pass
+
+    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
+        """The parent's moving window (newest entry first), under a lock, after dropping the expired."""
+        if time.monotonic() >= self._next_sweep:
+            self.sweep()
+        with self._lock:
+            now = time.time()
+            entries = self.events.setdefault(key, [])
+            self._drop_expired(entries, now)
+            if 0 <= limit - amount < len(entries) and entries[limit - amount].atime >= now - expiry:
+                return False
+            entries[:0] = [LockableEntry(expiry) for _ in range(amount)]
+            return True
 
     def sweep(self) -> None:
         """Drop every expired entry and every key left with none."""
-        now = time.time()
-        for key in list(self.events):
-            entries = self.events.get(key)
-            if entries is not None:
+        with self._lock:
+            self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
+            now = time.time()
+            for key in list(self.events):
+                entries = self.events[key]
                 self._drop_expired(entries, now)
                 if not entries:
-                    self.events.pop(key, None)
-        for key in [k for k, at in list(self.expirations.items()) if at <= now]:
-            self.storage.pop(key, None)
-            self.expirations.pop(key, None)
+                    del self.events[key]
+            for key in [k for k, at in self.expirations.items() if at <= now]:
+                self.storage.pop(key, None)
+                self.expirations.pop(key, None)
 
     @staticmethod
     def _drop_expired(entries: list, now: float) -> None:
         while entries and entries[-1].expiry <= now:  # newest first: the expired ones are at the end
             entries.pop()
-
-    def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        entries = self.events.get(key)
-        if entries:
-            self._drop_expired(entries, time.time())
-        return super().acquire_entry(key, limit, expiry, amount)
 
 
 def rate_limit_storage(uri: str | None) -> Storage:
