@@ -60,6 +60,15 @@ class QuietMemoryStorage(MemoryStorage):
             entries[:0] = [LockableEntry(expiry) for _ in range(amount)]
             return True
 
+    def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[int, int]:
+        """The parent's answer (the first live entry's time, the number live) from a copy taken
+        under the lock, so that a sweep forgetting the key meanwhile is not a KeyError."""
+        with self._lock:
+            entries = list(self.events.get(key, ()))
+        now = time.time()
+        live = [entry for entry in entries if entry.atime >= now - expiry]
+        return (int(live[0].atime) if live else int(now)), len(live)
+
     def sweep(self) -> None:
         """Drop every expired entry and every key left with none."""
         with self._lock:

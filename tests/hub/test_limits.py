@@ -51,3 +51,18 @@ def test_conversations_gone_quiet_are_forgotten_by_the_sweep() -> None:
     storage._next_sweep = 0  # a minute has passed
     strategy.hit(item, "message", "conv-new")
     assert list(storage.events) == [item.key_for("message", "conv-new")]
+
+
+def test_the_window_reports_what_the_parent_would() -> None:
+    """Retry-After comes from the window's start and count: the same as limits' own storage gives."""
+    quiet, parent = QuietMemoryStorage(), MemoryStorage()
+    item = parse_many("3/minute")[0]
+    for storage in (quiet, parent):
+        strategy = MovingWindowRateLimiter(storage)
+        for _ in range(3):
+            strategy.hit(item, "message", "conv-a")
+    key = item.key_for("message", "conv-a")
+    assert quiet.get_moving_window(key, 3, 60)[1] == parent.get_moving_window(key, 3, 60)[1] == 3
+    assert abs(quiet.get_moving_window(key, 3, 60)[0] - parent.get_moving_window(key, 3, 60)[0]) <= 1
+    assert quiet.get_moving_window("nobody", 3, 60)[1] == 0
+    parent.timer.cancel()
