@@ -10,7 +10,6 @@ from typing import ClassVar
 from flask import Flask
 from limits import RateLimitItem, parse_many
 from limits.storage import MemoryStorage, Storage, storage_from_string
-from limits.storage.memory import LockableEntry
 from limits.strategies import MovingWindowRateLimiter
 
 from bot.config import ConfigError
@@ -31,7 +30,9 @@ class QuietMemoryStorage(MemoryStorage):
     hub's time per turn in `make bench`'s profile) and one list per conversation for as long as the
     process lives. Here a key's expired entries are dropped when the key is used, and keys with
     nothing left are forgotten in a sweep at most once a minute, in the request that comes after.
-    Entries are taken under a lock (the parent's list updates are not safe across threads).
+    Entries are taken and read under a lock (the parent's list updates are not safe across
+    threads). It serves the moving window, the only strategy Wayfinder uses: fixed-window
+    counters would expire only at the sweep.
     """
 
     # its own scheme, so that `memory://` keeps naming the parent; built by rate_limit_storage
@@ -48,26 +49,18 @@ class QuietMemoryStorage(MemoryStorage):
         pass
 
     def acquire_entry(self, key: str, limit: int, expiry: int, amount: int = 1) -> bool:
-        """The parent's moving window (newest entry first), under a lock, after dropping the expired."""
+        """The parent's moving window, under the lock, after dropping the key's expired entries."""
         if time.monotonic() >= self._next_sweep:
             self.sweep()
         with self._lock:
-            now = time.time()
-            entries = self.events.setdefault(key, [])
-            self._drop_expired(entries, now)
-            if 0 <= limit - amount < len(entries) and entries[limit - amount].atime >= now - expiry:
-                return False
-            entries[:0] = [LockableEntry(expiry) for _ in range(amount)]
-            return True
+            self._drop_expired(self.events.get(key) or [], time.time())
+            return super().acquire_entry(key, limit, expiry, amount)
 
     def get_moving_window(self, key: str, limit: int, expiry: int) -> tuple[int, int]:
-        """The parent's answer (the first live entry's time, the number live) from a copy taken
-        under the lock, so that a sweep forgetting the key meanwhile is not a KeyError."""
+        """The parent's answer, under the lock: it reads the key twice, and a sweep forgetting the
+        key in between would be a KeyError."""
         with self._lock:
-            entries = list(self.events.get(key, ()))
-        now = time.time()
-        live = [entry for entry in entries if entry.atime >= now - expiry]
-        return (int(live[0].atime) if live else int(now)), len(live)
+            return super().get_moving_window(key, limit, expiry)
 
     def sweep(self) -> None:
         """Drop every expired entry and every key left with none."""
