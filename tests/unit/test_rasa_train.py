@@ -131,3 +131,50 @@ def test_decoding_the_entity_tags_off_the_tape_changes_neither_the_loss_nor_its_
     assert len(ours[3]) == len(rasas[3]) == 3
     for mine, theirs in zip(ours[3], rasas[3]):
         np.testing.assert_allclose(mine.numpy(), theirs.numpy(), rtol=1e-5)
+
+
+def _features(matrix, attribute="text"):
+    from rasa.shared.nlu.training_data.features import Features
+
+    return Features(matrix, "sequence", attribute, "CountVectorsFeaturizer")
+
+
+def test_sparse_features_are_fingerprinted_by_their_content(monkeypatch):
+    import scipy.sparse
+    from rasa.shared.nlu.training_data.features import Features
+
+    monkeypatch.setattr(Features, "fingerprint", Features.fingerprint)
+    rasa_train.fingerprint_sparse_features_from_their_arrays()
+    rasa_train.fingerprint_sparse_features_from_their_arrays()  # a second call changes nothing
+
+    dense = np.array([[0.0, 1.0, 0.0], [2.0, 0.0, 3.0]])
+    same = _features(scipy.sparse.coo_matrix(dense)).fingerprint()
+    assert _features(scipy.sparse.coo_matrix(dense.copy())).fingerprint() == same
+    one_value_changed = dense.copy()
+    one_value_changed[1, 2] = 4.0
+    assert _features(scipy.sparse.coo_matrix(one_value_changed)).fingerprint() != same
+    moved = np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 3.0]])
+    assert _features(scipy.sparse.coo_matrix(moved)).fingerprint() != same
+    wider = np.hstack([dense, np.zeros((2, 1))])  # the same non-zeros in a larger matrix
+    assert _features(scipy.sparse.coo_matrix(wider)).fingerprint() != same
+    assert _features(scipy.sparse.coo_matrix(dense), attribute="intent").fingerprint() != same
+    assert _features(dense).fingerprint() != same  # dense features keep Rasa's own fingerprint
+
+
+def test_training_data_is_checked_against_its_schema_with_rasas_own_error(monkeypatch):
+    import rasa.shared.nlu.training_data.schemas.data_schema as schema
+    from rasa.shared.exceptions import SchemaValidationError
+    from rasa.shared.nlu.training_data.entities_parser import parse_training_example
+    from rasa.shared.utils import validation
+
+    monkeypatch.setattr(validation, "validate_training_data", validation.validate_training_data)
+    with pytest.raises(SchemaValidationError) as rasas:
+        validation.validate_training_data({"entity": 3}, schema.entity_dict_schema())
+
+    rasa_train.check_each_schema_once()
+    rasa_train.check_each_schema_once()  # a second call changes nothing
+    message = parse_training_example('my bin [wasn\'t emptied]{"entity": "problem", "value": "missed_collection"}')
+    assert message.get("entities")[0]["value"] == "missed_collection"
+    with pytest.raises(SchemaValidationError) as ours:
+        validation.validate_training_data({"entity": 3}, schema.entity_dict_schema())
+    assert str(ours.value) == str(rasas.value)
