@@ -2,6 +2,8 @@
 
     python -m bot.rasa_run run --enable-api ...    # exactly the arguments of `rasa run`
 
+The API's token comes from `WAYFINDER_RASA_TOKEN`, not the command line (see `rasa_arguments`).
+
 Rasa checks every answer of the action server against a JSON schema with `jsonschema.validate`,
 which first checks the schema itself against JSON Schema's meta-schema - on every call. On
 these machines that is about 20 ms per custom action (1 ms for the answer itself), and a turn
@@ -33,7 +35,9 @@ Rasa is changed.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 from jsonschema import ValidationError
@@ -186,11 +190,34 @@ def apply() -> None:
     predict_ted_only_when_it_can_win()
 
 
+TOKEN_VARIABLE = "WAYFINDER_RASA_TOKEN"
+
+
+def rasa_arguments(args: list[str], environ: Mapping[str, str]) -> list[str]:
+    """`rasa run`'s arguments, with the HTTP API's token from the environment.
+
+    Rasa 3.6 takes the token only as `--auth-token`; given on the command line, any local user
+    could read it in `ps`. The Procfile leaves it out and it is added here, inside the process
+    (its command line as the system shows it stays as started). A `run --enable-api` without a
+    token would leave Rasa's API open to anyone on the machine: refused.
+    """
+    given = any(a in ("-t", "--auth-token") or a.startswith("--auth-token=") for a in args)
+    if given or not args or args[0] != "run":
+        return list(args)
+    token = environ.get(TOKEN_VARIABLE, "")
+    if token:
+        return [*args, "--auth-token", token]
+    if "--enable-api" in args:
+        raise SystemExit(f"{TOKEN_VARIABLE} is not set: Rasa's HTTP API would answer without a token")
+    return list(args)
+
+
 def main() -> None:
+    arguments = rasa_arguments(sys.argv[1:], os.environ)
     apply()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *sys.argv[1:]]
+    sys.argv = ["rasa", *arguments]
     rasa_main()
 
 

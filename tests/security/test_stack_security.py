@@ -19,7 +19,7 @@ import pytest
 import requests
 import socketio
 
-from tests.support.stack import running_stack
+from tests.support.stack import running_stack, stack_processes
 
 pytestmark = pytest.mark.stack
 PORTS = {"HUB": 22100, "PORTAL": 22101, "RASA": 22105, "ACTIONS": 22155}
@@ -72,6 +72,11 @@ def test_rasa_http_api_needs_its_token(stack, path):
     allowed = requests.get(f"{stack['rasa']}/conversations/{conversation}/tracker",
                            params={"token": stack["env"]["WAYFINDER_RASA_TOKEN"]}, timeout=10)
     assert allowed.status_code == 200 and allowed.json()["sender_id"] == conversation
+
+
+def test_rasas_token_is_on_no_command_line_any_local_user_can_read(stack):
+    assert stack_processes(stack, r"bot\.rasa_run run --enable-api")  # Rasa is running, started by the stack
+    assert stack_processes(stack, re.escape(stack["env"]["WAYFINDER_RASA_TOKEN"])) == []  # as `ps` would show
 
 
 def test_the_action_server_answers_only_with_its_token(stack):

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 
-from bot.rasa_run import compile_action_result_check
+from bot.rasa_run import compile_action_result_check, rasa_arguments
 
 GOOD = {"events": [{"event": "slot", "name": "service", "value": "pay_council_tax"}],
         "responses": [{"text": "Here is the first step", "custom": {"highlight": "#amount"}}]}
@@ -150,3 +150,14 @@ def test_ted_is_run_only_when_its_prediction_could_win_and_the_choice_is_rasas(m
     assert decide(0.3, listening) == ("TEDPolicy", 1)  # no rule applies: TED decides, as in Rasa
     rejected = [*listening, ActionExecutionRejected("action_a")]
     assert decide(1.0, rejected) == ("TEDPolicy", 1)  # the rule's action was just rejected: TED is needed
+
+
+def test_rasas_token_comes_from_the_environment_not_the_command_line():
+    run = ["run", "--enable-api", "--port", "5005"]
+    assert rasa_arguments(run, {"WAYFINDER_RASA_TOKEN": "s3cret"}) == [*run, "--auth-token", "s3cret"]
+    given = [*run, "--auth-token", "other"]
+    assert rasa_arguments(given, {"WAYFINDER_RASA_TOKEN": "s3cret"}) == given  # an explicit one is kept
+    assert rasa_arguments(["train"], {"WAYFINDER_RASA_TOKEN": "s3cret"}) == ["train"]
+    assert rasa_arguments(["run", "--port", "5005"], {}) == ["run", "--port", "5005"]  # no API, nothing to guard
+    with pytest.raises(SystemExit, match="WAYFINDER_RASA_TOKEN is not set"):
+        rasa_arguments(run, {"WAYFINDER_RASA_TOKEN": ""})  # the API open to anyone: refused
