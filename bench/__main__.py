@@ -20,16 +20,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import load, report, system
 from bench.journeys import journeys
+from bench.relay import running_relay
 from bot import build
 from bot.config import PROJECT_ROOT
 from tests.support.stack import running_stack
 
 PORTS = {"HUB": 21200, "PORTAL": 21201, "RASA": 21205, "ACTIONS": 21255}
+RELAY_PORT = 21210  # bench/relay.py, the `relay` door
 REPORTS = PROJECT_ROOT / "reports"
 BENCH_ENV = {
     # the customers here type without pause: the per-conversation limit would refuse them
@@ -91,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rasa train: {train} s" if train else "rasa train: not timed", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="wayfinder-bench-") as data_dir, \
-            running_stack(PORTS, Path(data_dir), BENCH_ENV) as stack:
+            running_stack(PORTS, Path(data_dir), BENCH_ENV) as stack, ExitStack() as relay:
         run["ready_seconds"] = ready_seconds(stack["log"])
         urls = {"hub": stack["hub"], "rasa": stack["rasa"], "portal": stack["portal"]}
+        if "relay" in targets:
+            urls["relay"] = relay.enter_context(running_relay(stack["rasa"], RELAY_PORT, Path(data_dir) / "relay.log"))
         sampler = system.MemorySampler(stack["pgid"])
         sampler.start()
         run["memory_idle_mb"] = {k: round(v, 1) for k, v in system.memory_by_label(stack["pgid"]).items()}

@@ -2,7 +2,9 @@
 
 - `rasa`: the turns straight to Rasa's REST channel (the baseline);
 - `hub-rest`: the hub's REST front door (`POST /webhooks/rest/webhook`);
-- `hub-socket`: the hub's Socket.IO front door, as the widget uses it (page views included).
+- `hub-socket`: the hub's Socket.IO front door, as the widget uses it (page views included);
+- `relay`: the same turns through a relay that stores nothing (`bench/relay.py`): the floor
+  that the extra process and HTTP hop put under any hub, before it does any work of its own.
 
 A customer sends its next message as soon as the answer to the previous one is in (no typing
 time), so the figures are the most the stack can do, not what real customers ask of it.
@@ -25,7 +27,8 @@ import socketio
 from bench.journeys import Turn
 from bot.hub.router import ASSISTANT_UNAVAILABLE
 
-TARGETS = ("rasa", "hub-rest", "hub-socket")
+TARGETS = ("rasa", "relay", "hub-rest", "hub-socket")
+HUB_TARGETS = ("hub-rest", "hub-socket")  # the doors whose store is checked for lost messages
 TURN_TIMEOUT = 60
 
 
@@ -203,11 +206,11 @@ async def run_level(target: str, level: int, seconds: float, urls: dict, journey
             await asyncio.gather(*[loop.run_in_executor(threads, _socket_customer, urls["hub"], cycle, deadline,
                                                         result, lock) for _ in range(level)])
     else:
-        base = urls["rasa"] if target == "rasa" else urls["hub"]
+        base = urls["hub"] if target == "hub-rest" else urls[target]
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=level + 10)) as session:
             await asyncio.gather(*[_rest_customer(session, f"{base}/webhooks/rest/webhook", target == "hub-rest",
                                                   cycle, deadline, result) for _ in range(level)])
     result.seconds = time.monotonic() - started
-    if target != "rasa":
+    if target in HUB_TARGETS:
         result.lost = await _lost(urls["hub"], result)
     return result

@@ -1,0 +1,64 @@
+"""`make bench`'s relay door (bench/relay.py): Rasa's answer passed back unchanged, and the floor in the report."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from bench import report
+from bench.relay import create_app, running_relay
+
+
+class FakeRasa(BaseHTTPRequestHandler):
+    """Rasa's REST channel: answers a message with one bot message naming what it was sent."""
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        answer = json.dumps([{"recipient_id": body["sender"], "text": f"heard: {body['message']}"}]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def rasa():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeRasa)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_relay_passes_each_message_to_rasa_and_its_answer_back(rasa):
+    client = create_app(rasa).test_client()
+    answer = client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "my bin was missed"})
+    assert answer.status_code == 200
+    assert answer.get_json() == [{"recipient_id": "s1", "text": "heard: my bin was missed"}]
+
+
+def test_the_relay_runs_in_gunicorn_on_127_0_0_1_and_stops_with_its_block(rasa, tmp_path):
+    with running_relay(rasa, 21398, tmp_path / "relay.log") as url:
+        assert url == "http://127.0.0.1:21398"
+        answer = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "s2", "message": "hi"}, timeout=10)
+        assert answer.json() == [{"recipient_id": "s2", "text": "heard: hi"}]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url, timeout=2)
+
+
+def test_the_report_shows_the_relays_floor_beside_the_hubs_ratio():
+    def result(target, median):
+        return {"target": target, "level": 1, "median_ms": median, "p95_ms": median, "msgs_per_s": 30.0,
+                "errors": 0}
+    run = {"levels": [1], "memory_mb": {}, "results": [result("rasa", 20.0), result("relay", 22.0),
+                                                       result("hub-rest", 30.0)]}
+    [row] = [line for line in report.targets_table(run) if line.startswith("| hub REST median")]
+    assert "30 ms vs 20 ms = 1.50 × (a relay storing nothing: 1.10 ×)" in row and "**not met**" in row
