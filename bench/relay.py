@@ -1,7 +1,7 @@
 """The floor under any hub of this stack: a relay that stores nothing (`make bench`'s `relay` door).
 
 The hub is a Flask app in gunicorn that passes each customer's message to Rasa over HTTP. This
-relay is that and nothing else: the same server (one gunicorn worker, 100 threads), Flask, and
+relay is that and nothing else: the same server (one gunicorn worker, the hub's threads), Flask, and
 one kept-alive urllib3 pool (as the hub's Rasa client), forwarding `POST
 /webhooks/rest/webhook` to Rasa's REST channel and its answer back, byte for byte. No store,
 no rate limit, no redaction, no conversation ids. Its latency over direct Rasa is what the
@@ -25,6 +25,8 @@ from pathlib import Path
 import requests
 import urllib3
 from flask import Flask, Response, request
+
+from bot.config import SETTINGS
 
 RASA_VARIABLE = "WAYFINDER_BENCH_RELAY_RASA"
 
@@ -51,7 +53,7 @@ def running_relay(rasa_url: str, port: int, log: Path) -> Iterator[str]:
     with log.open("ab") as output:
         process = subprocess.Popen(
             [str(gunicorn), "--no-control-socket", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-             "--threads", "100", "bench.relay:create_app()"],
+             "--threads", SETTINGS["WAYFINDER_HUB_THREADS"][0], "bench.relay:create_app()"],
             env={**os.environ, RASA_VARIABLE: rasa_url}, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True, cwd=Path(__file__).resolve().parents[1])
     try:

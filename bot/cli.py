@@ -34,6 +34,7 @@ def stack_environment(model: Path, environ: Mapping[str, str] | None = None) -> 
     tracker = Path(env.get("WAYFINDER_TRACKER_DB") or settings.data_dir / "tracker.db")
     env["WAYFINDER_TRACKER_DB"] = str(tracker if tracker.is_absolute() else PROJECT_ROOT / tracker)
     env["WAYFINDER_MODEL"] = str(model)
+    env["WAYFINDER_HUB_THREADS"] = str(settings.hub_threads)  # the Procfile's gunicorn --threads
     for name, url in (("HUB", settings.hub_url), ("RASA", settings.rasa_url),
                       ("ACTIONS", settings.actions_url), ("PORTAL", settings.portal_url)):
         host, port = host_port(url)

@@ -38,6 +38,7 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_DATABASE_URL": ("sqlite:///var/hub.db", "the hub's store (SQLAlchemy URL)"),
     "WAYFINDER_PORTAL_DATABASE_URL": ("sqlite:///var/portal.db", "the demo portal's store"),
     "WAYFINDER_TRACKER_DB": ("var/tracker.db", "Rasa's SQLite tracker store file"),
+    "WAYFINDER_HUB_THREADS": ("1000", "threads of each hub process: every open chat widget or adviser console holds one, so this bounds the open chats per hub; past all but a tenth of them, new chats are asked to retry"),
     "WAYFINDER_RASA_TIMEOUT": ("10", "seconds the hub waits for Rasa's answer before apologising to the customer"),
     "WAYFINDER_RATE_LIMIT": ("10/10seconds;30/minute", "messages one conversation may send (`;`-separated limits; over it: 429 / a notice)"),
     "WAYFINDER_SERVICE_API_TIMEOUT": ("5", "seconds actions wait for the service API"),
@@ -51,6 +52,7 @@ SETTINGS: dict[str, tuple] = {
     "WAYFINDER_LOGIN_LIMIT": ("5/15minutes", "failed console sign-ins allowed per username (four times as many per address)"),
 }
 
+MIN_HUB_THREADS, MAX_HUB_THREADS = 20, 10000
 SCALE_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/wayfinder"  # the hub's store in the scale profile
 PROFILES = ("embedded", "scale")
 
@@ -137,6 +139,7 @@ class Settings:
     rate_limit: str = SETTINGS["WAYFINDER_RATE_LIMIT"][0]
     profile: str = "embedded"
     redis_url: str = SETTINGS["WAYFINDER_REDIS_URL"][0]
+    hub_threads: int = int(SETTINGS["WAYFINDER_HUB_THREADS"][0])
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -167,6 +170,10 @@ class Settings:
             timeout = float(get("WAYFINDER_RASA_TIMEOUT"))
         except ValueError:
             raise ConfigError("WAYFINDER_RASA_TIMEOUT must be a number of seconds") from None
+        threads = get("WAYFINDER_HUB_THREADS")
+        if not threads.isdigit() or not MIN_HUB_THREADS <= int(threads) <= MAX_HUB_THREADS:
+            raise ConfigError(f"WAYFINDER_HUB_THREADS must be a whole number from {MIN_HUB_THREADS} to "
+                              f"{MAX_HUB_THREADS}, not {threads!r}")
         for url in (hub_url, get("WAYFINDER_RASA_URL"), get("WAYFINDER_ACTIONS_URL"), portal_url):
             host_port(url)
         return cls(
@@ -181,4 +188,5 @@ class Settings:
             rate_limit=get("WAYFINDER_RATE_LIMIT"),
             profile=profile,
             redis_url=get("WAYFINDER_REDIS_URL"),
+            hub_threads=int(threads),
         )

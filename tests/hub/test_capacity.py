@@ -1,0 +1,104 @@
+"""bot/hub/capacity.py: while open chats hold the hub's threads, a new chat is asked to retry; nothing else is."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bot.hub.capacity import SocketCapacity, socket_limit
+
+
+class HeldOpen:
+    """A WSGI app whose Socket.IO requests stay open (as a websocket does) until released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.entered = threading.Semaphore(0)
+
+    def __call__(self, environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        if environ["PATH_INFO"].startswith("/socket.io/") and "hold" in environ.get("QUERY_STRING", ""):
+            self.entered.release()
+            self.release.wait(10)
+        return [b"ok"]
+
+
+def call(app, path, query=""):
+    """One request through `app` as a WSGI server makes it: start, iterate, close."""
+    seen = {}
+
+    def start_response(status, headers):
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    response = app({"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET"}, start_response)
+    try:
+        seen["body"] = b"".join(response)
+    finally:
+        getattr(response, "close", lambda: None)()
+    return seen
+
+
+def test_a_reserve_of_a_tenth_at_least_ten_threads_is_kept():
+    assert socket_limit(1000) == 900
+    assert socket_limit(100) == 90
+    assert socket_limit(30) == 20
+    assert socket_limit(20) == 10
+
+
+@pytest.fixture
+def full():
+    """A hub allowing two Socket.IO requests at once, with two chats holding them open."""
+    inner = HeldOpen()
+    app = SocketCapacity(inner, limit=2)
+    chats = [threading.Thread(target=call, args=(app, "/socket.io/", f"EIO=4&transport=websocket&sid=s{n}&hold=1"))
+             for n in range(2)]
+    for chat in chats:
+        chat.start()
+    for _ in chats:
+        assert inner.entered.acquire(timeout=5)
+    yield app, inner
+    inner.release.set()
+    for chat in chats:
+        chat.join(5)
+
+
+def test_when_open_chats_hold_the_limit_a_new_chat_is_asked_to_retry(full):
+    app, _ = full
+    refused = call(app, "/socket.io/", "EIO=4&transport=polling")
+    assert refused["status"].startswith("503")
+    assert refused["headers"]["Retry-After"] == "5"
+    assert b'"busy"' in refused["body"]
+    assert app.in_progress == 2  # the refusal held nothing
+
+
+def test_when_full_everything_else_is_still_served(full):
+    app, _ = full
+    assert call(app, "/webhooks/rest/webhook")["status"] == "200 OK"  # REST customers
+    assert call(app, "/api/handovers")["status"] == "200 OK"  # the action server's handovers
+    assert call(app, "/healthz")["status"] == "200 OK"
+    # a chat already open goes on (its next long-poll or its upgrade carries its sid)
+    assert call(app, "/socket.io/", "EIO=4&transport=polling&sid=s0")["status"] == "200 OK"
+
+
+def test_once_a_chat_closes_a_new_one_gets_in(full):
+    app, inner = full
+    assert call(app, "/socket.io/", "EIO=4&transport=polling")["status"].startswith("503")
+    inner.release.set()
+    for _ in range(50):  # the two held requests finish and are closed by their threads
+        if app.in_progress == 0:
+            break
+        threading.Event().wait(0.1)
+    assert app.in_progress == 0
+    assert call(app, "/socket.io/", "EIO=4&transport=polling")["status"] == "200 OK"
+    assert app.in_progress == 0  # released when the server closed the response
+
+
+def test_a_failing_request_gives_its_place_back():
+    def broken(environ, start_response):
+        raise RuntimeError("boom")
+
+    app = SocketCapacity(broken, limit=1)
+    with pytest.raises(RuntimeError):
+        call(app, "/socket.io/", "EIO=4&transport=polling")
+    assert app.in_progress == 0
