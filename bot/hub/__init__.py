@@ -12,7 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from bot import migrations
 from bot.config import ConfigError, Settings
-from bot.hub.capacity import SocketCapacity, socket_limit
+from bot.hub.capacity import SocketCapacity, raise_open_files_limit, socket_limit
 from bot.hub.ids import ConversationIds
 from bot.hub.limits import ConversationLimits
 from bot.hub.rasa_client import Assistant, RasaClient
@@ -79,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
     app.extensions["wayfinder.sockets"] = CustomerSockets(app, router, origins)
     # outside Socket.IO's own middleware: open chats never take the threads everything else needs
     app.wsgi_app = SocketCapacity(app.wsgi_app, socket_limit(settings.hub_threads))  # type: ignore[method-assign]
+    raise_open_files_limit(settings.hub_threads)  # a socket per open chat: 1,024 files would not do
 
     from bot.hub import health, history, rest, static
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import resource
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -38,6 +39,29 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 def socket_limit(threads: int) -> int:
     """How many Socket.IO requests may hold threads at once: all but a tenth (at least 10) of them."""
     return max(1, threads - max(10, threads // 10))
+
+
+def open_files_for(threads: int) -> int:
+    """File descriptors a hub with `threads` threads may need: a socket per open chat, a store connection
+    per busy thread, and room for the rest."""
+    return 2 * threads + 256
+
+
+def raise_open_files_limit(threads: int, rlimit: Any = resource) -> int:
+    """Raise this process's soft limit on open files towards what `threads` open chats need (many systems
+    start processes at 1,024, below 1,000 chats' sockets); never above the hard limit, never lowered.
+    Returns the soft limit now in force."""
+    soft, hard = rlimit.getrlimit(rlimit.RLIMIT_NOFILE)
+    needed = open_files_for(threads)
+    if soft != rlimit.RLIM_INFINITY and soft < needed:
+        target = needed if hard == rlimit.RLIM_INFINITY else min(needed, hard)
+        if target > soft:
+            rlimit.setrlimit(rlimit.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        if soft < needed:
+            logger.warning("open files limited to %d (hard limit), below the %d that %d hub threads may need: "
+                           "lower WAYFINDER_HUB_THREADS or raise the limit (ulimit -Hn)", soft, needed, threads)
+    return soft
 
 
 class SocketCapacity:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from bot.hub.capacity import SocketCapacity, socket_limit
+from bot.hub.capacity import SocketCapacity, open_files_for, raise_open_files_limit, socket_limit
 
 
 class HeldOpen:
@@ -102,3 +102,34 @@ def test_a_failing_request_gives_its_place_back():
     with pytest.raises(RuntimeError):
         call(app, "/socket.io/", "EIO=4&transport=polling")
     assert app.in_progress == 0
+
+
+class Limits:
+    """`resource` as a test sees it: a soft and a hard limit on open files."""
+
+    RLIMIT_NOFILE = 7
+    RLIM_INFINITY = -1
+
+    def __init__(self, soft: int, hard: int) -> None:
+        self.soft, self.hard = soft, hard
+
+    def getrlimit(self, which):
+        assert which == self.RLIMIT_NOFILE
+        return self.soft, self.hard
+
+    def setrlimit(self, which, limits):
+        assert which == self.RLIMIT_NOFILE and limits[1] == self.hard
+        assert self.hard == self.RLIM_INFINITY or limits[0] <= self.hard
+        self.soft = limits[0]
+
+
+def test_the_open_files_limit_is_raised_for_the_chats_never_past_the_hard_limit_nor_lowered(caplog):
+    low = Limits(1024, 524288)  # a common default
+    assert raise_open_files_limit(1000, low) == open_files_for(1000) == low.soft > 2000
+    high = Limits(20000, 20000)
+    assert raise_open_files_limit(1000, high) == 20000  # already enough: left alone
+    capped = Limits(1024, 1500)
+    assert raise_open_files_limit(1000, capped) == 1500 == capped.soft
+    assert "lower WAYFINDER_HUB_THREADS" in caplog.text
+    unlimited = Limits(1024, Limits.RLIM_INFINITY)
+    assert raise_open_files_limit(1000, unlimited) == open_files_for(1000)
