@@ -79,3 +79,13 @@ def test_a_bad_period_is_a_clear_error(cara, days):
     response = cara.get(f"/console/insights?days={days}")
     assert response.status_code == 400
     assert "days must be" in response.get_data(as_text=True)
+
+
+def test_a_long_step_title_is_cut_to_fit_the_chart_and_shown_whole_on_hover():
+    from bot.content.insights import bar_chart
+
+    long = "When should it have been collected?"
+    svg = str(bar_chart("How far they got", [("Started", 3), (long, 1)], total=3))
+    shown = svg.split(f"<title>{long}</title>", 1)[1].split("</text>", 1)[0]
+    assert shown.endswith("…") and len(shown) <= 30  # 30 characters at 13 px fit the 222-unit label column
+    assert ">Started</text>" in svg  # a short one is shown as it is, with no hover title
