@@ -10,8 +10,10 @@ from datetime import timedelta
 
 from flask import Flask, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
+from itsdangerous import BadSignature
 from limits import parse_many
 from limits.strategies import MovingWindowRateLimiter
+from werkzeug.http import parse_cookie
 
 from bot.console.models import ADVISER_ROLES, Adviser, AdviserSession
 from bot.console.settings import console_settings
@@ -36,6 +38,20 @@ def _hash(token: str) -> str:
 
 def idle_limit() -> timedelta:
     return timedelta(minutes=console_settings(current_app).idle_minutes)
+
+
+def signed_in(app: Flask, environ: dict) -> bool:
+    """Whether a request carries a console session cookie signed by this hub with an adviser in it
+    (checked without a request context or the store: for admission only, the console checks the rest)."""
+    cookie = parse_cookie(environ).get(app.config.get("SESSION_COOKIE_NAME", "session"))
+    serializer = app.session_interface.get_signing_serializer(app) if cookie else None
+    if serializer is None:
+        return False
+    try:
+        data = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and bool(data.get("_user_id"))
 
 
 @login_manager.user_loader

@@ -78,7 +78,12 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
     origins = app.config.get("WAYFINDER_ALLOWED_ORIGINS") or settings.allowed_origins
     app.extensions["wayfinder.sockets"] = CustomerSockets(app, router, origins)
     # outside Socket.IO's own middleware: open chats never take the threads everything else needs
-    app.wsgi_app = SocketCapacity(app.wsgi_app, socket_limit(settings.hub_threads))  # type: ignore[method-assign]
+    from bot.console import sessions as console_sessions  # (bot.console imports the hub's store)
+
+    limit = socket_limit(settings.hub_threads)
+    app.wsgi_app = SocketCapacity(  # type: ignore[method-assign]
+        app.wsgi_app, limit, admit=lambda environ: console_sessions.signed_in(app, environ),
+        admit_beyond=(settings.hub_threads - limit) // 2)
     raise_open_files_limit(settings.hub_threads)  # a socket per open chat: 1,024 files would not do
 
     from bot.hub import health, history, rest, static

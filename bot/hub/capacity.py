@@ -11,7 +11,9 @@ handovers and the health check waited until they timed out, and so did the next 
 the threads (a tenth, at least 10), a request that would open a new Socket.IO session (no `sid`
 yet) is answered at once with 503 and `Retry-After`; the browser's Socket.IO client treats that
 as a failed connection and tries again with its back-off (the widget says it is reconnecting).
-Sessions already open carry on, and everything else the hub serves keeps the reserve.
+Sessions already open carry on, and everything else the hub serves keeps the reserve. An adviser
+signed in to the console (`admit`) may still open the console's socket when customers have
+filled the hub, from half of the reserve: a surge is when advisers are needed most.
 """
 
 from __future__ import annotations
@@ -67,9 +69,12 @@ def raise_open_files_limit(threads: int, rlimit: Any = resource) -> int:
 class SocketCapacity:
     """WSGI middleware: refuse new Socket.IO sessions (503) while `limit` Socket.IO requests are in progress."""
 
-    def __init__(self, app: WSGIApp, limit: int) -> None:
+    def __init__(self, app: WSGIApp, limit: int, admit: Callable[[dict[str, Any]], bool] | None = None,
+                 admit_beyond: int = 0) -> None:
         self.app = app
         self.limit = limit
+        self.admit = admit  # a new session it says yes to may take up to `admit_beyond` more places
+        self.admit_beyond = admit_beyond
         self.in_progress = 0
         self._lock = threading.Lock()
         self._warned_at = -WARN_EVERY_SECONDS
@@ -78,8 +83,11 @@ class SocketCapacity:
         if not environ.get("PATH_INFO", "").startswith(SOCKET_PATH):
             return self.app(environ, start_response)
         opens_a_session = "sid" not in parse_qs(environ.get("QUERY_STRING", ""))
+        limit = self.limit
+        if opens_a_session and self.in_progress >= limit and self.admit is not None and self.admit(environ):
+            limit += self.admit_beyond
         with self._lock:
-            full = opens_a_session and self.in_progress >= self.limit
+            full = opens_a_session and self.in_progress >= limit
             if not full:
                 self.in_progress += 1
             warn = full and time.monotonic() - self._warned_at > WARN_EVERY_SECONDS

@@ -133,3 +133,44 @@ def test_the_open_files_limit_is_raised_for_the_chats_never_past_the_hard_limit_
     assert "lower WAYFINDER_HUB_THREADS" in caplog.text
     unlimited = Limits(1024, Limits.RLIM_INFINITY)
     assert raise_open_files_limit(1000, unlimited) == open_files_for(1000)
+
+
+def test_when_full_an_adviser_signed_in_to_the_console_still_gets_in_from_part_of_the_reserve(full):
+    app, _ = full
+    app.admit = lambda environ: environ.get("HTTP_COOKIE") == "adviser"
+    app.admit_beyond = 1
+    assert call(app, "/socket.io/", "EIO=4&transport=polling")["status"].startswith("503")  # a customer
+
+    def open_as_adviser():
+        got = {}
+        environ = {"PATH_INFO": "/socket.io/", "QUERY_STRING": "EIO=4&transport=polling", "HTTP_COOKIE": "adviser"}
+        return app(environ, lambda status, headers: got.setdefault("status", status)), got
+
+    first, got = open_as_adviser()
+    assert got["status"] == "200 OK" and app.in_progress == 3  # beyond the customers' limit
+    _, got = open_as_adviser()
+    assert got["status"].startswith("503")  # but only into its part of the reserve
+    first.close()
+    assert app.in_progress == 2
+
+
+def test_only_a_console_session_signed_by_this_hub_counts_as_signed_in():
+    from flask import Flask
+
+    from bot.console.sessions import signed_in
+
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "the hub's secret"
+    serializer = app.session_interface.get_signing_serializer(app)
+    other = Flask(__name__)
+    other.config["SECRET_KEY"] = "someone else's secret"
+
+    def with_cookie(value):
+        return {"HTTP_COOKIE": f"session={value}"}
+
+    assert signed_in(app, with_cookie(serializer.dumps({"_user_id": "token"})))
+    assert not signed_in(app, with_cookie(serializer.dumps({"csrf_token": "x"})))  # a visitor, not signed in
+    assert not signed_in(app, with_cookie(other.session_interface.get_signing_serializer(other).dumps(
+        {"_user_id": "token"})))  # forged with another key
+    assert not signed_in(app, with_cookie("not-a-session"))
+    assert not signed_in(app, {})

@@ -4,11 +4,13 @@ Each open widget holds one of the hub's threads (Socket.IO in threading mode). W
 threads, 100 idle widgets used to stop everything: the next widget, REST customers, the
 action server's handovers and the health check all timed out. Here the hub runs with 30
 threads (so at most 20 Socket.IO requests at once, bot/hub/capacity.py) and 25 widgets try to
-open: 20 chat, 5 are asked to come back later at once, and everything else is still served.
+open: 20 chat, 5 are asked to come back later at once, and everything else is still served,
+an adviser's console included.
 """
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -35,6 +37,20 @@ def open_widget(hub: str) -> socketio.Client:
     widget.connect(hub, transports=["websocket"], wait_timeout=10)
     widget.call("session_request", {}, timeout=10)
     return widget
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def signed_in_adviser(stack) -> requests.Session:
+    """The demo adviser, signed in to the console over plain HTTP (which a full hub still serves)."""
+    session = requests.Session()
+    token = csrf_of(session.get(f"{stack['hub']}/console/login", timeout=10).text)
+    answer = session.post(f"{stack['hub']}/console/login", timeout=10, data={
+        "username": "adviser", "password": stack["env"]["WAYFINDER_ADVISER_PASSWORD"], "csrf_token": token})
+    assert answer.status_code == 200 and "/console/login" not in answer.url, answer.text[:300]
+    return session
 
 
 def chat(widget: socketio.Client, text: str) -> list[str]:
@@ -69,7 +85,13 @@ def test_a_full_hub_turns_new_chats_away_at_once_and_serves_everything_else(stac
         answer = requests.post(f"{hub}/webhooks/rest/webhook", json={"message": "hello"}, timeout=60)
         assert answer.status_code == 200 and answer.json()  # a REST customer is answered
         assert requests.get(f"{hub}/healthz", timeout=10).status_code == 200
-        assert requests.get(f"{hub}/console/login", timeout=10).status_code == 200  # advisers can sign in
+        adviser = signed_in_adviser(stack)  # an adviser signs in while customers fill the hub
+        console = socketio.Client(reconnection=False)
+        console.connect(hub, namespaces=["/advisers"], transports=["websocket"], wait_timeout=10,
+                        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in adviser.cookies.items())},
+                        auth={"csrf_token": csrf_of(adviser.get(f"{hub}/console/", timeout=10).text)})
+        assert console.connected  # the console's live queue, from the advisers' part of the reserve
+        console.disconnect()
 
         for widget in widgets[:3]:  # three customers close their chats
             widget.disconnect()
