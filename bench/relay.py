@@ -48,6 +48,9 @@ def create_app(rasa_url: str | None = None) -> Flask:
 @contextmanager
 def running_relay(rasa_url: str, port: int, log: Path) -> Iterator[str]:
     """The relay in gunicorn on 127.0.0.1:`port` in front of `rasa_url`, until the block ends."""
+    # imported here, not at the top: the relay's own server process imports this module
+    from tests.support.stack import stop_group
+
     url = f"http://127.0.0.1:{port}"
     gunicorn = Path(sys.executable).with_name("gunicorn")
     with log.open("ab") as output:
@@ -70,10 +73,4 @@ def running_relay(rasa_url: str, port: int, log: Path) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        stop_group(process, signal.SIGTERM, 30)

@@ -51,13 +51,21 @@ def running_stack(ports: Mapping[str, int], data_dir: Path, extra_env: Mapping[s
             "pgid": process.pid,
         }
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process, signal.SIGINT, 60)
         log.close()
+
+
+def stop_group(process: subprocess.Popen, first: int, grace: float) -> None:
+    """Stop the process group `process` leads (started with `start_new_session`): `first`, then, after
+    `grace` seconds, SIGKILL."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, first)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _parent(pid: int) -> int:
