@@ -14,7 +14,7 @@ def init_app(app: Flask) -> None:
     from bot.content.recorder import RecordingAssistant, record_page
     router = app.extensions["wayfinder.router"]
     router.assistant = RecordingAssistant(router.assistant, catalogue)
-    router.listeners.append(lambda conversation, message: record_page(conversation, message, catalogue()))
+    router.listeners.append(lambda conversation, message: record_page(conversation, message, catalogue))
     app.register_blueprint(rating_bp)
     sockets = app.extensions["wayfinder.sockets"]
     sockets.socketio.on_event("rating", socket_handler(sockets))  # the widget's end-of-chat rating

@@ -31,7 +31,7 @@ from bot.content.models import (
     MessageNlu,
 )
 from bot.hub.router import ROUTER_TURN
-from bot.hub.store import Conversation, Message, db, utcnow
+from bot.hub.store import Conversation, Message, db, get_row, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class RecordingAssistant:
 
 def journey_for(conversation_id: str) -> Journey:
     """The conversation's journey; a new one is added to the session, to be stored by the caller's commit."""
-    journey = db.session.get(Journey, conversation_id)
+    journey = get_row(Journey, conversation_id)
     if journey is None:
         journey = Journey(conversation_id=conversation_id, started_at=utcnow(), turns=0, fallbacks=0,
                           ended_in_fallback=False)
@@ -206,12 +206,13 @@ def _record_turn(conversation_id: str, tracker: dict[str, Any], catalogue: Any, 
 
 
 def record_page(conversation: Conversation, message: Message, catalogue: Any) -> None:
-    """A page view (router listener): the step it shows, the error on it, or the service's done page."""
+    """A page view (router listener): the step it shows, the error on it, or the service's done page.
+    `catalogue` returns the Catalogue, read only for a page view (the listener sees every message)."""
     if message.sender != "page":
         return
     try:
         journey = db.session.get(Journey, conversation.id)
-        service = catalogue.get(journey.service or "") if journey is not None else None
+        service = catalogue().get(journey.service or "") if journey is not None else None
         data = message.data or {}
         page = data.get("page")
         if service is None or not isinstance(page, str):

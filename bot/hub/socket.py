@@ -29,7 +29,7 @@ from flask_socketio import SocketIO, emit, join_room
 from bot.hub.history import for_widget, history, talking_to
 from bot.hub.limits import RateLimited
 from bot.hub.router import BadMessage, ConversationRouter
-from bot.hub.store import Conversation, Message, db
+from bot.hub.store import Conversation, Message, db, get_row
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class CustomerSockets:
     def _conversation(self) -> Conversation | None:
         with self._lock:
             conversation_id = self._bound.get(request.sid)
-        return db.session.get(Conversation, conversation_id) if conversation_id else None
+        return get_row(Conversation, conversation_id) if conversation_id else None
 
     def _refuse(self, code: str, text: str, **extra: Any) -> dict[str, Any]:
         """Tell the customer why (a notice any Rasa widget shows) and acknowledge with the reason."""

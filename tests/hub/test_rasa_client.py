@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -58,6 +59,15 @@ def test_a_trigger_returns_the_tracker_rasa_sent_with_it():
 def test_failures_raise_rasa_unavailable(route, expected):
     with ScriptedServer({WEBHOOK: route}) as server, pytest.raises(RasaUnavailable, match=expected):
         RasaClient(server.url, timeout=0.5).send("c1", "hi")
+
+
+def test_a_turn_rasa_did_not_answer_in_time_is_never_sent_again():
+    """No retry: Rasa may have acted on the message (a payment, a handover) before it timed out."""
+    with ScriptedServer({WEBHOOK: slow_answer(1.0, 200, [])}) as server:
+        with pytest.raises(RasaUnavailable, match="could not be reached: ReadTimeoutError"):
+            RasaClient(server.url, timeout=0.3).send("c1", "pay it")
+        time.sleep(1.2)  # a retry would have arrived by now
+    assert [path for _, path, _ in server.requests] == [WEBHOOK]
 
 
 def test_health_uses_the_token_and_reports_each_part():
