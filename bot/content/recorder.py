@@ -211,7 +211,7 @@ def record_page(conversation: Conversation, message: Message, catalogue: Any) ->
     if message.sender != "page":
         return
     try:
-        journey = db.session.get(Journey, conversation.id)
+        journey = get_row(Journey, conversation.id)
         service = catalogue().get(journey.service or "") if journey is not None else None
         data = message.data or {}
         page = data.get("page")

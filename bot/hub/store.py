@@ -7,11 +7,12 @@ from functools import cache
 from typing import Any, TypeVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Table, bindparam, event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql import Select
 
 # Objects keep what was just written after a commit instead of reading it all back (SQLAlchemy's
 # default re-loads every attribute touched afterwards: a fifth of the hub's time per turn). A
@@ -32,19 +33,23 @@ def get_row(model: type[Model], key: Any) -> Model | None:
     found = session.identity_map.get(identity_key(model, key))
     if found is not None:
         return found
-    row = session.connection().execute(_by_key(model.__table__), {"key": key}).first()
+    statement, names = _by_key(model)
+    row = session.connection().execute(statement, {"key": key}).first()
     if row is None:
         return None
-    instance = model(**row._mapping)
+    instance = model(**dict(zip(names, row)))
     make_transient_to_detached(instance)
     session.add(instance)
     return instance
 
 
 @cache
-def _by_key(table: Table):
+def _by_key(model: type) -> tuple[Select, list[str]]:
+    """The select of one row by its primary key, and the attribute each of its columns loads."""
+    table = model.__table__
     (column,) = table.primary_key.columns
-    return select(table).where(column == bindparam("key"))
+    names = [model.__mapper__.get_property_by_column(c).key for c in table.columns]
+    return select(*table.columns).where(column == bindparam("key")), names
 
 
 def utcnow() -> datetime:
