@@ -309,6 +309,25 @@ def test_text_meets_wcag_aa_contrast(page, scripted_site):
         assert ratio >= 4.5, f"{selector}: contrast {ratio:.2f} is below 4.5:1"
 
 
+def test_a_hub_with_no_room_for_another_chat_says_busy_and_the_message_goes_once_there_is(page, scripted_site):
+    """What the hub answers a new chat while open ones fill its threads (bot/hub/capacity.py): 503 and
+    Retry-After. The customer is told the chat is busy, not that their own connection is down."""
+    full = re.compile(r"/socket\.io/")
+    page.route(full, lambda route: route.fulfill(
+        status=503, headers={"Retry-After": "5", "Content-Type": "application/json"},
+        body='{"error": {"code": "busy", "message": "too many open chats; try again shortly"}}'))
+    open_chat(page, scripted_site)
+    status = page.locator("#wayfinder-widget .wf-status")
+    expect(status).to_contain_text("very busy")
+    expect(status).not_to_contain_text("offline")
+    say(page, "is anyone there")
+    expect(page.locator(f"{LOG} > [data-sender=customer]").last).to_contain_text("Waiting to send")
+    page.unroute(full)  # room again: the widget's next retry connects and sends what waited
+    expect(page.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: is anyone there",
+                                                                           timeout=20_000)
+    expect(status).not_to_contain_text("busy")
+
+
 def test_a_page_from_an_origin_not_allowed_cannot_chat(page, scripted_site):
     other_origin = scripted_site["portal"].replace("127.0.0.1", "localhost")
     page.goto(other_origin + "/")

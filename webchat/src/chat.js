@@ -108,7 +108,10 @@
       }
     });
     socket.on("disconnect", function () { self.offline(); });
-    socket.on("connect_error", function () { self.offline(); });
+    socket.on("connect_error", function (err) {
+      // 503: the hub is up but its open chats leave no room for another yet (bot/hub/capacity.py)
+      self.offline(err && err.description === 503 ? "busy" : "offline");
+    });
     socket.on("bot_uttered", function (message) { self.received(message); });
     socket.on("talking_to", function (who) { self.view.setTalkingTo(who); });
   };
@@ -117,7 +120,7 @@
   Chat.prototype.backToAssistant = function () {
     var self = this;
     if (!this.ready) {
-      this.view.setStatus(this.t("offline"));
+      this.view.setStatus(this.t(this.down || "offline"));
       return;
     }
     this.view.setBackBusy(true);
@@ -129,11 +132,13 @@
     });
   };
 
-  Chat.prototype.offline = function () {
+  /** Not connected: `why` is "offline" (the default) or "busy" (the hub turned the chat away for now). */
+  Chat.prototype.offline = function (why) {
+    this.down = why || "offline";
     this.ready = false;
     this.sending = false;
     this.view.setTyping(false);
-    this.view.setStatus(this.t("offline"));
+    this.view.setStatus(this.t(this.down));
     var self = this;
     this.outbox().forEach(function (item) {
       if (self.pending[item.client_id]) {

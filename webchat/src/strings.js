@@ -35,6 +35,7 @@
       waitingToSend: "Waiting to send. It will go as soon as we're connected again.",
       notSent: "Not sent.",
       offline: "You're offline. We're trying to reconnect; anything you type will be sent then.",
+      busy: "Our chat is very busy right now. We'll connect you as soon as there's room; anything you type will be sent then.",
       connectedAgain: "Connected again.",
       rateChat: "Rate this chat",
       ratingQuestion: "How helpful was this chat?",
