@@ -111,15 +111,14 @@ class RasaClient:
 
     def _post(self, url: str, payload: dict[str, Any], params: dict[str, str] | None = None) -> Any:
         return self._answer("POST", _with_query(url, params), json.dumps(payload).encode(),
-                            {"Content-Type": "application/json"}, self.timeout)
+                            {"Content-Type": "application/json"})
 
     def _get(self, url: str, params: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> Any:
-        return self._answer("GET", _with_query(url, params), None, headers, self.timeout)
+        return self._answer("GET", _with_query(url, params), None, headers)
 
-    def _answer(self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None,
-                timeout: float) -> Any:
+    def _answer(self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None) -> Any:
         """Rasa's JSON answer; RasaUnavailable when it cannot be reached, answers other than 200 or not JSON."""
-        response = self._request(method, url, body, headers, timeout)
+        response = self._request(method, url, body, headers, self.timeout)
         if isinstance(response, str):
             raise RasaUnavailable(f"Rasa could not be reached: {response}")
         if response.status != 200:

@@ -344,8 +344,9 @@ def _refresh_handled_by(conversation: Conversation) -> None:
     """Read again who answers the conversation: one column on the session's connection (a fifth of the
     cost of refreshing the object through the ORM, on every turn)."""
     handled_by = db.session.connection().execute(_HANDLED_BY, {"id": conversation.id}).scalar_one_or_none()
-    if handled_by is None:  # gone (deleted meanwhile): refreshing says so as it always did
+    if handled_by is None:  # gone (deleted meanwhile): refreshing raises, as it always did
         db.session.refresh(conversation)
+        return
     set_committed_value(conversation, "handled_by", handled_by)
 
 
