@@ -46,6 +46,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
 
+import sqlalchemy as sa
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.processor import MAX_NUMBER_OF_PREDICTIONS
 from rasa.core.tracker_store import SQLTrackerStore
@@ -56,6 +57,10 @@ from sanic import Blueprint, response
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
+
+from bot.sqlite import set_pragmas
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +85,30 @@ class HubTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store (same settings) that hands the saved tracker to the hub's channel and
     lets a conversation go on after Rasa's circuit breaker stopped a turn."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            self._keep_sqlite_open()
+
+    def _keep_sqlite_open(self) -> None:
+        """One connection kept open, in WAL mode (bot/sqlite.py), instead of Rasa's default for a SQLite
+        file: SQLAlchemy 1.4 opens and closes the file for every read and every save (NullPool), and
+        each commit waits for the disk twice, holding up every conversation Rasa's one event loop is
+        answering meanwhile."""
+        url = self.engine.url
+        self.engine.dispose()
+        # Rasa uses the store from its event loop's thread; more connections only if it ever is not
+        self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=1, max_overflow=8,
+                                       connect_args={"check_same_thread": False})
+        sa.event.listen(self.engine, "connect", set_pragmas)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
-        """Rasa's SQL retrieval, remembering how many of the conversation's rows were read."""
+        """Rasa's SQL retrieval, remembering how many of the conversation's rows were read; only the
+        events' JSON is read (Rasa builds a full ORM object per event, a quarter of the retrieval)."""
         with self.session_scope() as session:
-            rows = self._event_query(session, sender_id,
-                                     fetch_events_from_all_sessions=fetch_events_from_all_sessions).all()
+            rows = (self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+                    .with_entities(self.SQLEvent.data).all())
             events = [json.loads(row.data) for row in rows]
         if not (self.domain and events):
             return None

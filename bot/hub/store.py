@@ -14,6 +14,8 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Select
 
+from bot.sqlite import set_pragmas
+
 # Objects keep what was just written after a commit instead of reading it all back (SQLAlchemy's
 # default re-loads every attribute touched afterwards: a fifth of the hub's time per turn). A
 # session lives for one request or Socket.IO event; code that must see another process's change
@@ -72,17 +74,8 @@ def engine_options(url: str) -> dict:
     return {}
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """WAL lets readers and one writer work at once; wait instead of failing when locked."""
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+# WAL, no wait for the disk on commit, a busy timeout, foreign keys (bot/sqlite.py)
+event.listen(Engine, "connect", set_pragmas)
 
 
 class Conversation(db.Model):

@@ -80,3 +80,28 @@ def test_turns_read_from_the_store_save_each_new_event_once_without_counting_aga
     assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["hi", "again"]
     assert isinstance(latest.events[0], SessionStarted) and latest.latest_message.text == "again"
     assert not [e for e in full.events if isinstance(e, SlotSet)]
+
+
+def test_a_sqlite_tracker_file_is_opened_once_in_wal_mode_and_keeps_every_event(tmp_path):
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    store = HubTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    opened = []
+    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
+
+    async def conversation():
+        await store.save(DialogueStateTracker.from_events("c1", OPENING))
+        for n in range(5):  # a turn: read, add the message and the answer, save
+            tracker = await store.retrieve("c1")
+            tracker.update(UserUttered(f"message {n}"))
+            tracker.update(ActionExecuted("action_listen"))
+            await store.save(tracker)
+        return await store.retrieve("c1")
+
+    tracker = asyncio.run(conversation())
+    assert [e.text for e in tracker.events if isinstance(e, UserUttered)] == ["hi"] + [f"message {n}" for n in range(5)]
+    assert len(opened) == 1  # Rasa's default opened and closed the file for each of the 12 reads and saves
+    with sqlite3.connect(tmp_path / "tracker.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
