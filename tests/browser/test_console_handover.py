@@ -30,14 +30,14 @@ def ask_for_a_person(customer: Page, site: dict, path: str) -> str:
     return site["assistant"].sent[-1]["sender"]
 
 
-def sign_in_to_the_live_queue(adviser: Page, site: dict) -> None:
+def sign_in_to_the_live_queue(adviser: Page, site: dict, username: str = "alice") -> None:
     adviser.goto(site["hub"] + "/console/")
-    adviser.get_by_label("Username").fill("alice")
+    adviser.get_by_label("Username").fill(username)
     adviser.get_by_label("Password").fill(PASSWORD)
     adviser.get_by_role("button", name="Sign in").click()
     expect(adviser.get_by_role("heading", name=re.compile("Waiting"))).to_be_visible()
     expect(adviser.locator("#waiting-empty")).to_be_visible()
-    adviser.wait_for_function("document.getElementById('live-notice').textContent === ''")  # live queue joined
+    expect(adviser.locator("body[data-live=connected]")).to_have_count(1)  # live queue joined
 
 
 def test_a_customer_is_handed_over_answered_and_handed_back(browser, scripted_site):
@@ -118,4 +118,46 @@ def test_a_customer_waiting_for_an_adviser_can_go_back_to_the_assistant(browser,
     box.fill("hello again")
     box.press("Enter")
     expect(customer.locator(f"{LOG} > [data-sender=bot]").last).to_contain_text("You said: hello again")
+    assert not errors, errors
+
+
+def test_the_queue_catches_up_with_what_happened_while_it_was_not_connected(browser, scripted_site):
+    """The queue page is drawn before its live connection joins the advisers' room (and a connection
+    can drop): whatever changed meanwhile is shown once it connects, not only after a reload."""
+    site = scripted_site
+    errors: list = []
+    first, second, adviser = new_page(browser, errors), new_page(browser, errors), new_page(browser, errors)
+    colleague = new_page(browser, errors)
+    sign_in_to_the_live_queue(colleague, site, "bob")  # an adviser online: customers are queued, not offered a call
+
+    def hand_over(conversation_id: str) -> int:
+        answer = requests.post(site["hub"] + "/api/handovers", json={**SUMMARY, "conversation_id": conversation_id},
+                               headers={"Authorization": f"Bearer {HUB_TOKEN}"}, timeout=10)
+        assert answer.status_code == 201
+        return answer.json()["handover_id"]
+
+    first_id = hand_over(ask_for_a_person(first, site, "/"))
+    adviser.route("**/socket.io/**", lambda route: route.abort())  # the live connection cannot get through
+    adviser.goto(site["hub"] + "/console/")
+    adviser.get_by_label("Username").fill("alice")
+    adviser.get_by_label("Password").fill(PASSWORD)
+    adviser.get_by_role("button", name="Sign in").click()
+    rows = adviser.locator("#waiting tbody tr")
+    expect(rows).to_have_count(1)
+    expect(adviser.locator("#live-notice")).to_contain_text("paused")
+
+    # meanwhile the first customer goes back to the assistant and a second one is handed over
+    site["assistant"].on_page = [{"text": "You're back with me, the assistant."}]
+    first.locator("#wayfinder-widget").get_by_role("button", name="Back to the assistant").click()
+    expect(first.locator("#wayfinder-widget")).to_contain_text("You're talking to: Assistant")
+    second_id = hand_over(ask_for_a_person(second, site, "/"))
+    expect(adviser.locator(f'#waiting tbody tr[data-handover-id="{first_id}"]')).to_have_count(1)  # not yet told
+
+    adviser.unroute("**/socket.io/**")  # Socket.IO's client tries again by itself
+    expect(adviser.locator("body[data-live=connected]")).to_have_count(1, timeout=20_000)
+    expect(adviser.locator(f'#waiting tbody tr[data-handover-id="{second_id}"]')).to_have_count(1)
+    expect(rows).to_have_count(1)  # the first is gone
+    expect(adviser.locator("#waiting-count")).to_have_text("1")
+    expect(adviser.locator("#live-notice")).to_have_text("")
+    expect(colleague.locator("#waiting tbody tr")).to_have_count(1)  # the one connected all along agrees
     assert not errors, errors

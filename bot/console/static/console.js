@@ -127,6 +127,23 @@
     if (row) { row.parentNode.removeChild(row); renumber(); }
   }
 
+  // The queue as the hub has it now (the `queue` event's answer): rows for customers no longer
+  // waiting go, customers who began waiting while this page was not connected are added.
+  function syncWaiting(items) {
+    var tbody = document.querySelector("#waiting tbody");
+    if (!tbody) { return; }
+    var waiting = items.filter(function (item) { return item.status === "waiting"; });
+    var ids = {};
+    waiting.forEach(function (item) { ids[String(item.id)] = true; });
+    Array.prototype.forEach.call(tbody.querySelectorAll("tr[data-handover-id]"), function (row) {
+      if (!ids[row.getAttribute("data-handover-id")]) { row.parentNode.removeChild(row); }
+    });
+    waiting.forEach(function (item) {
+      if (!tbody.querySelector('tr[data-handover-id="' + item.id + '"]')) { tbody.appendChild(waitingRow(item)); }
+    });
+    renumber();
+  }
+
   // -- the conversation page ----------------------------------------------------------------
 
   var WHO = { customer: "Customer", bot: "Assistant", system: "Notice", page: "Page" };
@@ -171,6 +188,15 @@
 
   socket.on("connect", function () {
     say("");
+    body.setAttribute("data-live", "connected");
+    // what changed before this page was connected, or while it was not (a dropped connection,
+    // a restarted hub): the page was drawn before the socket joined the advisers' room
+    if (document.querySelector("#waiting tbody")) {
+      socket.emit("queue", {}, function (answer) {
+        if (signedOut(answer)) { return; }
+        if (answer && answer.ok) { syncWaiting(answer.handovers); }
+      });
+    }
     if (page === "handover" && handoverId) {
       socket.emit("follow", { handover_id: Number(handoverId) }, function (answer) {
         if (signedOut(answer)) { return; }
@@ -178,12 +204,12 @@
       });
     }
   });
-  socket.on("connect_error", function () {
-    say("Live updates are paused (not connected). Reload the page if this lasts.");
-  });
-  socket.on("disconnect", function () {
-    say("Live updates are paused (not connected). Reload the page if this lasts.");
-  });
+  function paused() {
+    body.setAttribute("data-live", "paused");
+    say("Live updates are paused (not connected). They will resume, with anything missed, once connected.");
+  }
+  socket.on("connect_error", paused);
+  socket.on("disconnect", paused);
   setInterval(function () {
     if (socket.connected) { socket.emit("heartbeat", {}, signedOut); }
   }, HEARTBEAT_MS);
