@@ -58,9 +58,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.orm import sessionmaker
-from sqlalchemy.pool import QueuePool
 
-from bot.sqlite import set_pragmas
+from bot.sqlite import kept_open, set_pragmas
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +97,7 @@ class HubTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         # Rasa uses the store from its event loop's thread; more connections only if it ever is not
-        self.engine = sa.create_engine(url, poolclass=QueuePool, pool_size=1, max_overflow=8,
-                                       connect_args={"check_same_thread": False})
+        self.engine = sa.create_engine(url, **kept_open(pool_size=1, max_overflow=8))
         sa.event.listen(self.engine, "connect", set_pragmas)
         self.sessionmaker = sessionmaker(bind=self.engine)
 

@@ -187,6 +187,19 @@ def predict_ted_only_when_it_can_win() -> None:
     TEDPolicy.predict_action_probabilities = predict_action_probabilities  # type: ignore[method-assign]
 
 
+def compiled_as_rasa_loads_it(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """A new RasaModel of `cls`, compiled as `RasaModel.load` compiles it before building its weights
+    (nothing is traced until the model is called): for the loads below and bot/rasa_train.py's."""
+    import tensorflow as tf
+    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
+
+    model = cls(*args, **kwargs)
+    config = kwargs.get("config", {})
+    model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
+                  run_eagerly=config.get(RUN_EAGERLY))
+    return model
+
+
 def load_models_without_a_training_step() -> None:
     """DIET and TED load their saved weights without first tracing and running a training step.
 
@@ -200,8 +213,6 @@ def load_models_without_a_training_step() -> None:
     left unread. Fine-tuning (`rasa train --finetune`) needs that state, and a load without an
     example to predict has nothing to build the variables: both load as Rasa does.
     """
-    import tensorflow as tf
-    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
     from rasa.utils.tensorflow.models import RasaModel
 
     original = RasaModel.load.__func__  # type: ignore[attr-defined]
@@ -213,11 +224,7 @@ def load_models_without_a_training_step() -> None:
         if finetune_mode or not predict_data_example:
             return original(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
                             *args, **kwargs)
-        model = cls(*args, **kwargs)
-        config = kwargs.get("config", {})
-        # as Rasa compiles it (nothing is traced until the model is called)
-        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
-                      run_eagerly=config.get(RUN_EAGERLY))
+        model = compiled_as_rasa_loads_it(cls, *args, **kwargs)
         status = model.load_weights(model_file_name)
         model.run_inference(predict_data_example)  # makes the variables: each takes its saved value
         status.assert_existing_objects_matched()

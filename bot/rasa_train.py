@@ -50,10 +50,10 @@ KEEP_POLICIES = "--keep-policies"
 
 def load_weights_without_tracing() -> None:
     """A model loaded for fine-tuning builds its weights with one eager loss, not a traced train step."""
-    import tensorflow as tf
-    from rasa.utils.tensorflow.constants import LEARNING_RATE, RUN_EAGERLY
     from rasa.utils.tensorflow.data_generator import RasaBatchDataGenerator
     from rasa.utils.tensorflow.models import RasaModel
+
+    from bot.rasa_run import compiled_as_rasa_loads_it
 
     original = RasaModel.load.__func__
     if getattr(original, "wayfinder_eager_build", False):
@@ -65,10 +65,7 @@ def load_weights_without_tracing() -> None:
         if not finetune_mode:
             return original(cls, model_file_name, model_data_example, predict_data_example,
                             finetune_mode, *args, **kwargs)
-        model = cls(*args, **kwargs)
-        config = kwargs.get("config", {})
-        model.compile(optimizer=tf.keras.optimizers.Adam(config.get(LEARNING_RATE, 0.001)),
-                      run_eagerly=config.get(RUN_EAGERLY))
+        model = compiled_as_rasa_loads_it(cls, *args, **kwargs)
         batch_in, _ = RasaBatchDataGenerator(model_data_example, batch_size=1)[0]
         model._training = True
         model.batch_loss(batch_in)  # eager: creates every weight the training step uses

@@ -11,10 +11,9 @@ from sqlalchemy import bindparam, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import Select
 
-from bot.sqlite import set_pragmas
+from bot.sqlite import kept_open, set_pragmas
 
 # Objects keep what was just written after a commit instead of reading it all back (SQLAlchemy's
 # default re-loads every attribute touched afterwards: a fifth of the hub's time per turn). A
@@ -67,8 +66,7 @@ def engine_options(url: str) -> dict:
     before use so that a restarted server is not an error.
     """
     if url.startswith("sqlite:///"):  # a connection per busy thread (gunicorn's 100 and Socket.IO's): never wait
-        return {"poolclass": QueuePool, "pool_size": 4, "max_overflow": 200,
-                "connect_args": {"check_same_thread": False}}
+        return kept_open(pool_size=4, max_overflow=200)
     if url.startswith("postgresql"):  # the server's connections are shared by every hub process
         return {"pool_size": 5, "max_overflow": 45, "pool_pre_ping": True}
     return {}

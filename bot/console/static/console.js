@@ -130,18 +130,14 @@
   // The queue as the hub has it now (the `queue` event's answer): rows for customers no longer
   // waiting go, customers who began waiting while this page was not connected are added.
   function syncWaiting(items) {
-    var tbody = document.querySelector("#waiting tbody");
-    if (!tbody) { return; }
     var waiting = items.filter(function (item) { return item.status === "waiting"; });
     var ids = {};
     waiting.forEach(function (item) { ids[String(item.id)] = true; });
-    Array.prototype.forEach.call(tbody.querySelectorAll("tr[data-handover-id]"), function (row) {
-      if (!ids[row.getAttribute("data-handover-id")]) { row.parentNode.removeChild(row); }
+    Array.prototype.forEach.call(document.querySelectorAll("#waiting tbody tr[data-handover-id]"), function (row) {
+      var id = row.getAttribute("data-handover-id");
+      if (!ids[id]) { removeWaiting(id); }
     });
-    waiting.forEach(function (item) {
-      if (!tbody.querySelector('tr[data-handover-id="' + item.id + '"]')) { tbody.appendChild(waitingRow(item)); }
-    });
-    renumber();
+    waiting.forEach(addWaiting);
   }
 
   // -- the conversation page ----------------------------------------------------------------
