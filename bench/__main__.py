@@ -33,6 +33,7 @@ from tests.support.stack import running_stack
 
 PORTS = {"HUB": 21200, "PORTAL": 21201, "RASA": 21205, "ACTIONS": 21255}
 RELAY_PORT = 21210  # bench/relay.py, the `relay` door
+ASYNC_RELAY_PORT = 21211  # and the `relay-async` door
 REPORTS = PROJECT_ROOT / "reports"
 BENCH_ENV = {
     # the customers here type without pause: the per-conversation limit would refuse them
@@ -99,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         urls = {"hub": stack["hub"], "rasa": stack["rasa"], "portal": stack["portal"]}
         if "relay" in targets:
             urls["relay"] = relay.enter_context(running_relay(stack["rasa"], RELAY_PORT, Path(data_dir) / "relay.log"))
+        if "relay-async" in targets:
+            urls["relay-async"] = relay.enter_context(running_relay(
+                stack["rasa"], ASYNC_RELAY_PORT, Path(data_dir) / "relay-async.log", asynchronous=True))
         sampler = system.MemorySampler(stack["pgid"])
         sampler.start()
         run["memory_idle_mb"] = {k: round(v, 1) for k, v in system.memory_by_label(stack["pgid"]).items()}

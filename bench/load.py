@@ -1,10 +1,12 @@
-"""Closed-loop load (asyncio): N customers, each running journeys back to back, through one of three doors.
+"""Closed-loop load (asyncio): N customers, each running journeys back to back, through one of its doors.
 
 - `rasa`: the turns straight to Rasa's REST channel (the baseline);
 - `hub-rest`: the hub's REST front door (`POST /webhooks/rest/webhook`);
 - `hub-socket`: the hub's Socket.IO front door, as the widget uses it (page views included);
 - `relay`: the same turns through a relay that stores nothing (`bench/relay.py`): the floor
-  that the extra process and HTTP hop put under any hub, before it does any work of its own.
+  that the extra process and HTTP hop put under any hub, before it does any work of its own;
+- `relay-async`: the same relay on asyncio (aiohttp), the floor under a hub whose customer
+  path were asynchronous.
 
 A customer sends its next message as soon as the answer to the previous one is in (no typing
 time), so the figures are the most the stack can do, not what real customers ask of it.
@@ -27,7 +29,7 @@ import socketio
 from bench.journeys import Turn
 from bot.hub.router import ASSISTANT_UNAVAILABLE
 
-TARGETS = ("rasa", "relay", "hub-rest", "hub-socket")
+TARGETS = ("rasa", "relay", "relay-async", "hub-rest", "hub-socket")
 HUB_TARGETS = ("hub-rest", "hub-socket")  # the doors whose store is checked for lost messages
 TURN_TIMEOUT = 60
 

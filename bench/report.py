@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-TARGET_NAMES = {"rasa": "Rasa REST (direct)", "relay": "relay, no store (floor)", "hub-rest": "hub REST",
-                "hub-socket": "hub Socket.IO"}
+TARGET_NAMES = {"rasa": "Rasa REST (direct)", "relay": "relay, no store (floor)",
+                "relay-async": "asyncio relay, no store", "hub-rest": "hub REST", "hub-socket": "hub Socket.IO"}
+FLOORS = (("relay", "gunicorn + Flask"), ("relay-async", "asyncio"))
 MEMORY_LIMIT_MB = 2.5 * 1024
 READY_LIMIT_S = 45
 TRAIN_LIMIT_S = 300
@@ -24,14 +25,21 @@ def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("**met**" if ok else "**not met**")
 
 
+def _floors(run: dict, level: int, direct: dict | None) -> str:
+    """What relays storing nothing cost over direct Rasa at this level, as measured in the run."""
+    if not (direct and direct["median_ms"]):
+        return ""
+    found = [(server, _result(run, target, level)) for target, server in FLOORS]
+    found = [f"{server} {relay['median_ms'] / direct['median_ms']:.2f} ×" for server, relay in found
+             if relay and relay["median_ms"]]
+    return f" (a relay storing nothing: {', '.join(found)})" if found else ""
+
+
 def targets_table(run: dict) -> list[str]:
     lines = ["| target (issue 7) | measured | verdict |", "|---|---|---|"]
     for level in run["levels"]:
         direct = _result(run, "rasa", level)
-        relay = _result(run, "relay", level)
-        floor = ""
-        if direct and relay and direct["median_ms"] and relay["median_ms"]:
-            floor = f" (a relay storing nothing: {relay['median_ms'] / direct['median_ms']:.2f} ×)"
+        floor = _floors(run, level, direct)
         for door in ("hub-rest", "hub-socket"):
             hub = _result(run, door, level)
             if direct and hub and direct["median_ms"] and hub["median_ms"]:
@@ -149,7 +157,8 @@ def write(reports: Path) -> None:
         f"ask of it. Each door at each level runs {run['seconds_per_run']:g} s after a warm-up. *Direct Rasa* "
         "sends the same messages straight to Rasa's REST channel in the same run; the *relay* (`bench/relay.py`, "
         "when run) sends them through a gunicorn + Flask process that only forwards them to that channel, so its "
-        "latency over direct Rasa is the floor under any hub of this stack. *Lost* counts messages the "
+        "latency over direct Rasa is the floor under any hub of this stack; the *asyncio relay* (when run) does the "
+        "same on aiohttp, the floor under a hub whose customer path were asynchronous. *Lost* counts messages the "
         "hub accepted (200, or an `ok` acknowledgement) that its store does not hold afterwards; *unanswered*, "
         "messages accepted without any answer; *errors*, messages refused or timed out (the customer is told)."),
         "",

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
+from aiohttp.test_utils import TestClient, TestServer
 
 from bench import report
-from bench.relay import create_app, running_relay
+from bench.relay import create_app, create_async_app, running_relay
 
 
 class FakeRasa(BaseHTTPRequestHandler):
@@ -45,8 +47,18 @@ def test_the_relay_passes_each_message_to_rasa_and_its_answer_back(rasa):
     assert answer.get_json() == [{"recipient_id": "s1", "text": "heard: my bin was missed"}]
 
 
-def test_the_relay_runs_in_gunicorn_on_127_0_0_1_and_stops_with_its_block(rasa, tmp_path):
-    with running_relay(rasa, 21398, tmp_path / "relay.log") as url:
+def test_the_asyncio_relay_passes_each_message_to_rasa_and_its_answer_back(rasa):
+    async def ask() -> tuple[int, object]:
+        async with TestClient(TestServer(create_async_app(rasa))) as client:
+            answer = await client.post("/webhooks/rest/webhook", json={"sender": "s1", "message": "my bin was missed"})
+            return answer.status, await answer.json()
+
+    assert asyncio.run(ask()) == (200, [{"recipient_id": "s1", "text": "heard: my bin was missed"}])
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["gunicorn", "asyncio"])
+def test_the_relay_runs_on_127_0_0_1_and_stops_with_its_block(rasa, tmp_path, asynchronous):
+    with running_relay(rasa, 21398, tmp_path / "relay.log", asynchronous=asynchronous) as url:
         assert url == "http://127.0.0.1:21398"
         answer = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "s2", "message": "hi"}, timeout=10)
         assert answer.json() == [{"recipient_id": "s2", "text": "heard: hi"}]
@@ -61,4 +73,8 @@ def test_the_report_shows_the_relays_floor_beside_the_hubs_ratio():
     run = {"levels": [1], "memory_mb": {}, "results": [result("rasa", 20.0), result("relay", 22.0),
                                                        result("hub-rest", 30.0)]}
     [row] = [line for line in report.targets_table(run) if line.startswith("| hub REST median")]
-    assert "30 ms vs 20 ms = 1.50 × (a relay storing nothing: 1.10 ×)" in row and "**not met**" in row
+    assert "30 ms vs 20 ms = 1.50 × (a relay storing nothing: gunicorn + Flask 1.10 ×)" in row
+    assert "**not met**" in row
+    run["results"].append(result("relay-async", 21.0))
+    [row] = [line for line in report.targets_table(run) if line.startswith("| hub REST median")]
+    assert "(a relay storing nothing: gunicorn + Flask 1.10 ×, asyncio 1.05 ×)" in row
