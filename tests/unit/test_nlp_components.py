@@ -138,3 +138,59 @@ def test_a_catalogue_phrase_decides_over_the_models_guess_for_its_span(catalogue
     assert [e["value"] for e in problems] == ["no_dates_available"]
     assert problems[0]["extractor"] == "DIETClassifier"  # DIET's entity, with the catalogue's id
     assert not [e for e in found.get("entities") if e["entity"] == "service"]  # not an id, no phrase: dropped
+
+
+def catalogue_entities(nlp, text: str, entities: list[dict] | None = None) -> list[tuple[str, str, str]]:
+    from rasa.nlu.utils.spacy_utils import SpacyModel
+
+    from bot.nlp.catalogue_entities import CatalogueEntityExtractor
+
+    found = message(text, entities)
+    CatalogueEntityExtractor({}).process([found], SpacyModel(model=nlp, model_name="catalogue"))
+    return [(e["entity"], e["value"], text[e["start"]:e["end"]]) for e in found.get("entities")]
+
+
+@pytest.mark.parametrize("text, problem, words", [
+    ("it keeps saying my vehicle isn't found", "vehicle_not_found", "vehicle isn't found"),
+    ("my vehicle isn’t found", "vehicle_not_found", "vehicle isn’t found"),
+    ("my vehicle isnt found", "vehicle_not_found", "vehicle isnt found"),
+    ("it said Vehicle Not Found", "vehicle_not_found", "Vehicle Not Found"),
+    ("my car was not recognised", "vehicle_not_found", "car was not recognised"),
+    ("the registration number is not valid", "registration_invalid", "registration number is not valid"),
+    ("my postcode was invalid", "postcode_invalid", "postcode was invalid"),
+    ("it says the card was declined", "card_declined", "card was declined"),
+])
+def test_a_catalogue_phrase_is_found_as_customers_vary_it(catalogue_nlp, text, problem, words):
+    """Agreeing the problem: the catalogue has "vehicle not found"; customers write "my vehicle isn't found"."""
+    assert ("problem", problem, words) in catalogue_entities(catalogue_nlp, text)
+
+
+@pytest.mark.parametrize("text", [
+    "I found my vehicle",  # the phrase's words, not in its order
+    "my vehicle was definitely not found",  # a word that is not a filler between them
+    "the bin was missed again",
+])
+def test_only_fillers_may_come_between_a_phrases_words(catalogue_nlp, text):
+    assert not [e for e in catalogue_entities(catalogue_nlp, text) if e[0] == "problem"]
+
+
+def test_a_span_the_model_tagged_as_customers_vary_a_phrase_gets_its_id(catalogue_nlp):
+    """Before, a tag that was not a catalogue id nor a phrase as written was dropped."""
+    text = "help, car was not recognised!!"
+    tagged = span(text, "car was not recognised", "problem")
+    tagged["extractor"] = "DIETClassifier"
+    assert catalogue_entities(catalogue_nlp, text, [tagged]) == [
+        ("problem", "vehicle_not_found", "car was not recognised")]
+
+
+def test_phrases_that_read_the_same_without_fillers_but_mean_two_things_are_matched_only_as_written(catalogue_nlp):
+    from bot.nlp.catalogue_entities import LoosePhrases
+
+    loose = LoosePhrases(catalogue_nlp, [
+        {"label": "problem", "pattern": "card is declined", "id": "card_declined"},
+        {"label": "problem", "pattern": "the card declined", "id": "bank_says_no"},
+        {"label": "problem", "pattern": "code expired", "id": "code_expired"},
+    ])
+    assert loose.matches(catalogue_nlp("my card was declined")) == []
+    assert [m["value"] for m in loose.matches(catalogue_nlp("the code has expired, the code expired"))] == [
+        "code_expired"]
