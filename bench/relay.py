@@ -85,9 +85,12 @@ def running_relay(rasa_url: str, port: int, log: Path, asynchronous: bool = Fals
     if asynchronous:
         command = [sys.executable, "-m", "bench.relay", str(port)]
     else:
+        threads = int(SETTINGS["WAYFINDER_HUB_THREADS"][0])
         command = [str(Path(sys.executable).with_name("gunicorn")), "--no-control-socket", "--bind",
-                   f"127.0.0.1:{port}", "--workers", "1", "--threads", SETTINGS["WAYFINDER_HUB_THREADS"][0],
-                   "bench.relay:create_app()"]
+                   f"127.0.0.1:{port}", "--workers", "1", "--threads", str(threads),
+                   # as the Procfile runs the hub: as many kept-alive connections as threads (gunicorn
+                   # keeps none alive when its connections are no more than its threads)
+                   "--worker-connections", str(threads * 2), "bench.relay:create_app()"]
     with log.open("ab") as output:
         process = subprocess.Popen(
             command, env={**os.environ, RASA_VARIABLE: rasa_url}, stdout=output, stderr=subprocess.STDOUT,

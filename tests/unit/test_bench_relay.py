@@ -62,6 +62,8 @@ def test_the_relay_runs_on_127_0_0_1_and_stops_with_its_block(rasa, tmp_path, as
         assert url == "http://127.0.0.1:21398"
         answer = requests.post(f"{url}/webhooks/rest/webhook", json={"sender": "s2", "message": "hi"}, timeout=10)
         assert answer.json() == [{"recipient_id": "s2", "text": "heard: hi"}]
+        # the connection is kept alive, as the hub's are: a new one per message would be measured too
+        assert answer.headers.get("Connection", "keep-alive").lower() != "close"
     with pytest.raises(requests.ConnectionError):
         requests.get(url, timeout=2)
 
