@@ -22,10 +22,9 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import requests
@@ -58,7 +57,7 @@ def create_async_app(rasa_url: str | None = None) -> web.Application:
     app = web.Application()
     session_key = web.AppKey("session", aiohttp.ClientSession)
 
-    async def open_session(app: web.Application) -> Any:
+    async def open_session(app: web.Application) -> AsyncIterator[None]:
         app[session_key] = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200),
                                                  timeout=aiohttp.ClientTimeout(total=60))
         yield
