@@ -68,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None, assistant: Assistant | N
             token=os.environ.get("WAYFINDER_RASA_TOKEN"),
             timeout=settings.rasa_timeout,
             actions_url=settings.actions_url,
+            connections=settings.hub_threads,  # each thread may be waiting for Rasa
         )
     app.extensions["wayfinder.assistant"] = assistant
     limits = ConversationLimits(app, {"message": app.config.get("WAYFINDER_RATE_LIMIT") or settings.rate_limit})

@@ -110,3 +110,27 @@ def test_trigger_intent_failures_raise_rasa_unavailable(route, expected):
     with ScriptedServer({"/conversations/c1/trigger_intent": route}) as server, \
             pytest.raises(RasaUnavailable, match=expected):
         RasaClient(server.url, timeout=0.5).trigger_intent("c1", "EXTERNAL_page_changed", {"page": "/"})
+
+
+def test_turns_asking_at_once_keep_their_connections_for_the_next_turns():
+    """The hub passes its threads as `connections`: a second wave of as many turns opens none."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    answer = slow_answer(0.3, 200, {"messages": [{"recipient_id": "c", "text": "ok"}], "tracker": None})
+    with ScriptedServer({WEBHOOK: answer}, keep_alive=True) as server:
+        client = RasaClient(server.url, timeout=5, connections=100)
+        with ThreadPoolExecutor(100) as turns:
+            for _ in range(2):
+                assert all(list(turns.map(lambda n: client.send(f"c{n}", "hi"), range(100))))
+        assert len(server.requests) == 200
+        assert server.connections == 100
+
+
+def test_the_hub_keeps_a_connection_to_rasa_for_each_of_its_threads(tmp_path, monkeypatch):
+    from bot.hub import create_app
+
+    monkeypatch.setenv("WAYFINDER_HUB_THREADS", "300")
+    app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hub.db'}"})
+    rasa = app.extensions["wayfinder.router"].assistant  # the recorder passes through to the client
+    assert rasa.http.connection_pool_kw["maxsize"] == 300

@@ -13,15 +13,29 @@ from typing_extensions import Self
 Route = Callable[[], tuple[int, str]]  # () -> (status, body)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # clients connecting at once are queued, not refused (the default is 5)
+    daemon_threads = True
+
+
 class ScriptedServer:
     """Serve `routes[path]` for GET and POST; unknown paths answer 404 JSON."""
 
-    def __init__(self, routes: dict[str, Route]) -> None:
+    def __init__(self, routes: dict[str, Route], keep_alive: bool = False) -> None:
+        """`keep_alive`: HTTP/1.1 connections kept open between requests (`connections` counts them)."""
         self.routes = routes
         self.requests: list = []
+        self.connections = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def setup(self) -> None:
+                super().setup()
+                with outer._lock:
+                    outer.connections += 1
+
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 outer.requests.append((self.command, self.path, self.rfile.read(length)))
@@ -42,8 +56,8 @@ class ScriptedServer:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self._lock = threading.Lock()
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
