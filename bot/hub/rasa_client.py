@@ -9,6 +9,11 @@ from urllib.parse import quote, urlencode
 
 import urllib3
 
+# At most this many connections to Rasa are kept alive per hub: Rasa keeps an idle one open for
+# 120 s, and this many with Rasa's own files stay under the usual limit of 1,024 open files. Rasa
+# answers about 50 messages a second, so more turns than this at once wait seconds anyway.
+MAX_KEPT_CONNECTIONS = 256
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time, or answered with an error."""
@@ -50,12 +55,13 @@ class RasaClient:
         self.actions_url = actions_url.rstrip("/") if actions_url else None
         self.token = token
         self.timeout = timeout
-        # `connections` kept alive: as many as turns may ask Rasa at once (the hub passes its threads).
+        # `connections` kept alive: as many as turns may ask Rasa at once (the hub passes its threads),
+        # up to MAX_KEPT_CONNECTIONS.
         # A turn beyond them opens a connection and closes it after, and in `make bench` at 100
         # customers a first message on a new connection waited seconds in a busy Rasa (p99 6.2 s
         # with 64 kept, 3.6 s with 256, the pool warm). No retries, as requests does by default: a
         # turn is never sent to Rasa twice.
-        self.http = urllib3.PoolManager(num_pools=4, maxsize=connections,
+        self.http = urllib3.PoolManager(num_pools=4, maxsize=min(connections, MAX_KEPT_CONNECTIONS),
                                         retries=urllib3.Retry(0, read=False, redirect=False))
 
     def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:

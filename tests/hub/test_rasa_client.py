@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.hub.rasa_client import RasaClient, RasaUnavailable
+from bot.hub.rasa_client import MAX_KEPT_CONNECTIONS, RasaClient, RasaUnavailable
 from tests.support.http_server import ScriptedServer, json_answer, slow_answer
 
 WEBHOOK = "/webhooks/hub/webhook"
@@ -126,11 +126,13 @@ def test_turns_asking_at_once_keep_their_connections_for_the_next_turns():
         assert server.connections == 100
 
 
-def test_the_hub_keeps_a_connection_to_rasa_for_each_of_its_threads(tmp_path, monkeypatch):
+@pytest.mark.parametrize("threads, kept", [("100", 100), ("1000", MAX_KEPT_CONNECTIONS)])
+def test_the_hub_keeps_a_connection_to_rasa_for_each_of_its_threads_up_to_a_limit(tmp_path, monkeypatch,
+                                                                                   threads, kept):
     from bot.hub import create_app
 
-    monkeypatch.setenv("WAYFINDER_HUB_THREADS", "300")
+    monkeypatch.setenv("WAYFINDER_HUB_THREADS", threads)
     app = create_app({"SECRET_KEY": "test-secret", "TESTING": True,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'hub.db'}"})
     rasa = app.extensions["wayfinder.router"].assistant  # the recorder passes through to the client
-    assert rasa.http.connection_pool_kw["maxsize"] == 300
+    assert rasa.http.connection_pool_kw["maxsize"] == kept
