@@ -56,11 +56,9 @@ class RasaClient:
         self.token = token
         self.timeout = timeout
         # `connections` kept alive: as many as turns may ask Rasa at once (the hub passes its threads),
-        # up to MAX_KEPT_CONNECTIONS.
-        # A turn beyond them opens a connection and closes it after, and in `make bench` at 100
-        # customers a first message on a new connection waited seconds in a busy Rasa (p99 6.2 s
-        # with 64 kept, 3.6 s with 256, the pool warm). No retries, as requests does by default: a
-        # turn is never sent to Rasa twice.
+        # up to MAX_KEPT_CONNECTIONS; a turn beyond them opens a connection and closes it after, and
+        # a first message on a new connection waits longest in a busy Rasa (bench-notes, tenth round).
+        # No retries, as requests does by default: a turn is never sent to Rasa twice.
         self.http = urllib3.PoolManager(num_pools=4, maxsize=min(connections, MAX_KEPT_CONNECTIONS),
                                         retries=urllib3.Retry(0, read=False, redirect=False))
 

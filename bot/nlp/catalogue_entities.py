@@ -116,13 +116,12 @@ class CatalogueEntityExtractor(StatelessComponent, EntityExtractorMixin):
         if self._tables is None:
             phrases: dict[tuple[str, str], str] = {}
             ids: dict[str, set] = {label: set() for label in CATALOGUE_LABELS}
-            if RULER_PIPE in nlp.pipe_names:
-                for pattern in nlp.get_pipe(RULER_PIPE).patterns:
-                    label, phrase, ent_id = pattern["label"], pattern["pattern"], pattern.get("id")
-                    if label in ids and isinstance(phrase, str) and ent_id:
-                        phrases[(label, phrase.lower())] = ent_id
-                        ids[label].add(ent_id)
             patterns = nlp.get_pipe(RULER_PIPE).patterns if RULER_PIPE in nlp.pipe_names else []
+            for pattern in patterns:
+                label, phrase, ent_id = pattern["label"], pattern["pattern"], pattern.get("id")
+                if label in ids and isinstance(phrase, str) and ent_id:
+                    phrases[(label, phrase.lower())] = ent_id
+                    ids[label].add(ent_id)
             self._tables = (phrases, ids, LoosePhrases(nlp, patterns))
         return self._tables
 
