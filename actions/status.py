@@ -109,6 +109,16 @@ def failure_details(service: Service, status: ServiceStatus | None, problem: Pro
     return ""
 
 
+def already_found_working(tracker: Tracker, service: Service) -> bool:
+    """True when the customer tells of another difficulty with a service this conversation's last
+    check found working: the check is made again, but "it's working normally" is no news the second
+    time (a good adviser does not repeat it for every difficulty). A change is always said, and a
+    goal stated again starts afresh."""
+    return (latest_intent(tracker) != "state_goal"
+            and slot_before_latest_message(tracker, "service") == service.id
+            and slot_before_latest_message(tracker, "system_failure") is False)
+
+
 class ActionCheckServiceStatus(CatalogueAction, Action):
     """Works out the goal and difficulty, checks the service; a system failure is named honestly, never blamed on them."""
 
@@ -133,7 +143,8 @@ class ActionCheckServiceStatus(CatalogueAction, Action):
         status = await check_status(self.api, service)
         failure = say_status(dispatcher, service, status, page_fault=bool(problem and problem.system_fault))
         if not failure:
-            dispatcher.utter_message(response="utter_service_up", service_name=service.name)
+            if not already_found_working(tracker, service):
+                dispatcher.utter_message(response="utter_service_up", service_name=service.name)
             return events + [SlotSet("system_failure", False)]
         page_problem = problem if problem and problem.system_fault else None
         details = failure_details(service, status, page_problem, page_context(tracker)[1])

@@ -120,3 +120,38 @@ def test_no_service_known_asks_which_one(catalogue):
     api = FakeApi("up")
     messages, _, _ = run(ActionCheckServiceStatus(catalogue, api), tracker({"service": "not_a_service"}))
     assert messages[0]["response"] == "utter_ask_service" and api.calls == []
+
+
+def test_a_service_found_working_is_not_said_to_work_again_for_the_next_difficulty(catalogue):
+    """The customer is told once that the service works: a second difficulty on the same service is
+    checked again (the API is asked), but "it's working normally" is not repeated."""
+    before = [slot("service", "pay_council_tax"), slot("system_failure", False)]
+    api = FakeApi("up")
+    t = tracker({"service": "pay_council_tax", "system_failure": False}, intent="report_problem",
+                text="now it says my card was declined", entities=[entity("problem", "card_declined")], events=before)
+    messages, slots, _ = run(ActionCheckServiceStatus(catalogue, api), t)
+    assert api.calls == [("status", catalogue.get("pay_council_tax").status_key)]
+    assert "utter_service_up" not in responses(messages)
+    assert slots["system_failure"] is False and slots["problem"] == "card_declined"
+
+
+@pytest.mark.parametrize("earlier, intent", [
+    ([slot("service", "pay_council_tax"), slot("system_failure", True)], "report_problem"),  # it was failing
+    ([slot("service", "report_missed_bin"), slot("system_failure", False)], "report_problem"),  # another service
+    ([slot("service", "pay_council_tax"), slot("system_failure", False), {"event": "restart"}],
+     "report_problem"),  # started over
+    ([slot("service", "pay_council_tax"), slot("system_failure", False)], "state_goal"),  # the goal afresh
+])
+def test_a_service_working_is_said_when_it_is_news(catalogue, earlier, intent):
+    t = tracker({"service": "pay_council_tax"}, intent=intent, text="it won't take my card",
+                entities=[entity("service", "pay_council_tax")], events=earlier)
+    messages, _, _ = run(ActionCheckServiceStatus(catalogue, FakeApi("up")), t)
+    assert responses(messages) == ["utter_service_up"]
+
+
+def test_a_service_found_working_that_now_fails_is_said_to_fail(catalogue):
+    before = [slot("service", "pay_council_tax"), slot("system_failure", False)]
+    t = tracker({"service": "pay_council_tax", "system_failure": False}, intent="report_problem",
+                text="it's broken now", events=before)
+    messages, slots, _ = run(ActionCheckServiceStatus(catalogue, FakeApi("down")), t)
+    assert responses(messages) == ["utter_service_down"] and slots["system_failure"] is True
