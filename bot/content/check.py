@@ -3,7 +3,8 @@
 1. the service catalogue (data/services): its own rules and the portal's site map, drift as problems;
 2. Rasa's training data: `rasa data validate --fail-on-warnings`;
 3. reachability: every catalogue service and problem is named by an NLU example of an intent that
-   some story or rule handles (otherwise the assistant can never get there);
+   some story or rule handles (otherwise the assistant can never get there), and no two read the
+   same as customers vary them (then each is found only as written);
 4. freshness against the running portal: every step screen (and start and done page) is served,
    and every error code the catalogue lists is still one the portal shows (its `/api/site`).
 
@@ -250,6 +251,37 @@ def check_reachable(catalogue: Catalogue, project: Path, data_dirs: Iterable[str
     return section
 
 
+def check_loose_phrases(catalogue: Catalogue, project: Path) -> Section:
+    """Phrases of two different things that read the same once little words and word forms are set
+    aside: the assistant finds a phrase as customers vary it (bot/nlp/catalogue_entities.LoosePhrases)
+    only when no other service or problem reads the same, so each of these is found only as written."""
+    from bot.nlp.catalogue_entities import LoosePhrases
+    from bot.nlp.pipeline import build_nlp
+
+    section = Section("Catalogue phrases as customers word them")
+    try:
+        loose = LoosePhrases(build_nlp(catalogue), [])
+    except CatalogueError:  # two things share a phrase: the catalogue's section says where
+        section.note = "not checked until the catalogue's phrases are fixed"
+        return section
+    first: dict[tuple[str, ...], Any] = {}
+    for claim in catalogue.phrase_claims():
+        keys = loose.phrase_keys(claim.phrase)
+        if not keys:
+            continue
+        owner = first.setdefault(keys, claim)
+        if (owner.label, owner.id) != (claim.label, claim.id):
+            where = f"{_relative(Path(owner.where.file), project)}:{owner.where.line}"
+            section.problems.append(Issue.at(
+                claim.where,
+                f'phrase "{claim.phrase}" ({claim.label} {claim.id}) reads the same as "{owner.phrase}" '
+                f"({owner.label} {owner.id}, {where}) once little words and word forms are set aside "
+                f"(\"{' '.join(keys)}\"), so the assistant finds either only as written, not as customers word "
+                "it; reword one of them (CONTENT.md, \"The service catalogue\")"))
+    section.note = f"{len(first)} phrases found as customers word them"
+    return section
+
+
 # -- 4. freshness against the running portal -------------------------------------------------------
 
 
@@ -341,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append(check_rasa_data(project))
     if catalogue is not None:
         sections.append(check_reachable(catalogue, project))
+        sections.append(check_loose_phrases(catalogue, project))
         fresh = check_fresh(catalogue, site, portal, args.timeout)
         sections.append(fresh)
         # a page or code the portal lost is said once, under freshness, not again under the catalogue

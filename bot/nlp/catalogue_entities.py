@@ -37,19 +37,26 @@ class LoosePhrases:
     """
 
     def __init__(self, nlp: Any, patterns: list[dict[str, Any]]) -> None:
+        self._nlp = nlp
         self._table = nlp.get_pipe("lemmatizer").lookups.get_table(LEMMA_TABLE) if "lemmatizer" in nlp.pipe_names \
             else {}
         claims: dict[tuple[str, ...], set[tuple[str, str]]] = {}
         for pattern in patterns:
             label, phrase, ent_id = pattern.get("label"), pattern.get("pattern"), pattern.get("id")
             if label in CATALOGUE_LABELS and isinstance(phrase, str) and ent_id:
-                keys = tuple(key for _, key in self.keys(nlp.make_doc(phrase)))
-                if len(keys) >= 2:
+                keys = self.phrase_keys(phrase)
+                if keys:
                     claims.setdefault(keys, set()).add((label, ent_id))
         self.phrases = {keys: next(iter(owners)) for keys, owners in claims.items() if len(owners) == 1}
         self._by_first: dict[str, list[tuple[str, ...]]] = {}
         for keys in sorted(self.phrases, key=len, reverse=True):  # longest first
             self._by_first.setdefault(keys[0], []).append(keys)
+
+    def phrase_keys(self, phrase: str) -> tuple[str, ...]:
+        """The keys a catalogue phrase is matched by as customers vary it; () when it has fewer than
+        two (it is matched only as written)."""
+        keys = tuple(key for _, key in self.keys(self._nlp.make_doc(phrase)))
+        return keys if len(keys) >= 2 else ()
 
     def key(self, token: Any) -> str:
         return self._table.get(token.norm_, token.norm_)

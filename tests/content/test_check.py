@@ -88,7 +88,8 @@ def test_a_good_project_passes_every_part(project, portal):
     code, report = run(project, "--portal", portal)
     assert code == 0, report
     for title in ("Service catalogue: OK", "Rasa training data (rasa data validate --fail-on-warnings): OK",
-                  "Reachable by a story or rule: OK", f"Freshness against {portal}: OK"):
+                  "Reachable by a story or rule: OK", "Catalogue phrases as customers word them: OK",
+                  f"Freshness against {portal}: OK"):
         assert title in report, report
     assert "pages requested" in report
 
@@ -144,8 +145,17 @@ def _unreachable_service(project):
         "service 'pay_business_rates' is not reachable"
 
 
+def _phrases_read_the_same(project):
+    """Another problem's phrase differing only in a word's form: each is then found only as written."""
+    edit(project / TAX, "          - postcode not valid\n", "          - postcode not valid\n          - references not found\n")
+    message = ('phrase "references not found" (problem postcode_invalid) reads the same as "reference not found" '
+               f"(problem reference_not_found, {TAX}:{line_of(project / TAX, '- reference not found')})")
+    return TAX, line_of(project / TAX, "- references not found"), message
+
+
 @pytest.mark.parametrize("breaks", [_missing_why, _unknown_related, _duplicate_step, _screen_not_served,
-                                    _error_code_gone, _unreachable_problem, _unreachable_service],
+                                    _error_code_gone, _unreachable_problem, _unreachable_service,
+                                    _phrases_read_the_same],
                          ids=lambda f: f.__name__.strip("_"))
 def test_each_broken_catalogue_is_rejected_at_its_file_and_line(project, portal, breaks):
     file, line, message = breaks(project)
