@@ -55,6 +55,18 @@ def measure_training() -> float | None:
     return round(seconds, 1) if finished.returncode == 0 else None
 
 
+def machine_speed(rounds: int = 3) -> float:
+    """Seconds a Python loop of 10 million additions takes (the best of `rounds`): these machines
+    differ up to threefold in speed, and every figure of a run scales with it."""
+    best = float("inf")
+    for _ in range(rounds):
+        started, total = time.perf_counter(), 0
+        for i in range(10_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best, 2)
+
+
 def ready_seconds(log: Path) -> float | None:
     match = re.search(r"Wayfinder is ready \((\d+) s\)", log.read_text())
     return float(match.group(1)) if match else None
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "seconds_per_run": args.seconds, "levels": levels, "results": [], "memory_mb": {}, "profiles": {},
     }
+    run["loop_seconds"] = machine_speed()  # before anything of the stack runs
+    print(f"machine: a loop of 10 million additions in {run['loop_seconds']} s", flush=True)
     train = None if args.no_train else measure_training()
     run["train_seconds"] = train
     print(f"rasa train: {train} s" if train else "rasa train: not timed", flush=True)

@@ -17,6 +17,12 @@ def _fmt(value, unit: str = "") -> str:
     return "–" if value is None else f"{value:g}{unit}"
 
 
+def _speed(run: dict) -> str:
+    """How fast the run's machine was: the runs' absolute figures scale with it, their ratios hardly."""
+    seconds = run.get("loop_seconds")
+    return "" if seconds is None else f", where a Python loop of 10 million additions takes {seconds:g} s"
+
+
 def _result(run: dict, target: str, level: int) -> dict | None:
     return next((r for r in run["results"] if r["target"] == target and r["level"] == level), None)
 
@@ -47,13 +53,16 @@ def targets_table(run: dict) -> list[str]:
                 lines.append(f"| {TARGET_NAMES[door]} median ≤ 1.10 × direct Rasa, {level} concurrent | "
                              f"{hub['median_ms']:g} ms vs {direct['median_ms']:g} ms = {ratio:.2f} ×{floor} | "
                              f"{_verdict(ratio <= 1.10)} |")
+    direct = _result(run, "rasa", 20)
+    alone = (f" (Rasa alone in this run: {direct['msgs_per_s']:g} msg/s, p95 {_fmt(direct['p95_ms'], ' ms')})"
+             if direct else "")
     for door in ("hub-rest", "hub-socket"):
         hub = _result(run, door, 20)
         if hub:
             ok = hub["msgs_per_s"] >= 30 and (hub["p95_ms"] or 1e9) <= 1000 and hub["errors"] == 0
             lines.append(f"| {TARGET_NAMES[door]}: ≥ 30 msg/s at 20 concurrent, p95 ≤ 1 s, 0 errors | "
-                         f"{hub['msgs_per_s']:g} msg/s, p95 {_fmt(hub['p95_ms'], ' ms')}, {hub['errors']} errors | "
-                         f"{_verdict(ok)} |")
+                         f"{hub['msgs_per_s']:g} msg/s, p95 {_fmt(hub['p95_ms'], ' ms')}, {hub['errors']} errors"
+                         f"{alone} | {_verdict(ok)} |")
     whole = run["memory_mb"].get("whole stack")
     lines.append(f"| whole stack ≤ 2.5 GB resident (peak) | {_fmt(whole and round(whole), ' MB')} | "
                  f"{_verdict(None if whole is None else whole <= MEMORY_LIMIT_MB)} |")
@@ -82,7 +91,9 @@ def results_table(run: dict) -> list[str]:
 def comparison_table(runs: list[dict]) -> list[str]:
     labels = [run["label"] for run in runs]
     lines = ["| door | concurrent | " + " | ".join(f"{label}: median / p95 / msg/s" for label in labels) + " |",
-             "|---|---:|" + "---:|" * len(labels)]
+             "|---|---:|" + "---:|" * len(labels),
+             "| machine: loop of 10 million additions | | " + " | ".join(_fmt(run.get("loop_seconds"), " s")
+                                                                      for run in runs) + " |"]
     keys = [(r["target"], r["level"]) for r in runs[-1]["results"]]
     for target, level in keys:
         cells = []
@@ -146,8 +157,8 @@ def write(reports: Path) -> None:
     lines = [
         "# Wayfinder benchmark",
         "",
-        (f"Run **{run['label']}**: {run['date']}, commit `{run['commit']}`, {run['machine']}. Written by "
-        "`make bench` (`python -m bench`); the JSON of each run is beside this file."),
+        (f"Run **{run['label']}**: {run['date']}, commit `{run['commit']}`, {run['machine']}{_speed(run)}. "
+        "Written by `make bench` (`python -m bench`); the JSON of each run is beside this file."),
         "",
         ("The stack is started as `make run` starts it (embedded default: SQLite, one process of each), "
         "on ports 21200-21255. Each simulated customer runs the six journeys of the catalogue in turn "

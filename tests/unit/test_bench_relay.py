@@ -80,3 +80,36 @@ def test_the_report_shows_the_relays_floor_beside_the_hubs_ratio():
     run["results"].append(result("relay-async", 21.0))
     [row] = [line for line in report.targets_table(run) if line.startswith("| hub REST median")]
     assert "(a relay storing nothing: gunicorn + Flask 1.10 ×, asyncio 1.05 ×)" in row
+
+
+def test_the_report_says_how_fast_the_machine_was_and_what_rasa_alone_did_at_20(tmp_path):
+    """Machines differ up to threefold: a run's figures are read against its machine's speed, and
+    the throughput target at 20 customers against Rasa's own throughput in the same run."""
+    def result(target, level, median, rate):
+        return {"target": target, "level": level, "median_ms": median, "p95_ms": median * 1.4, "p99_ms": None,
+                "msgs_per_s": rate, "errors": 0, "error_kinds": {}, "unanswered": 0, "lost": 0,
+                "conversations": 10, "sent": 100}
+
+    def run(label, date, loop):
+        found = {"label": label, "date": date, "commit": "abc1234", "machine": "2 cores", "seconds_per_run": 45,
+                 "levels": [20], "memory_mb": {}, "profiles": {},
+                 "results": [result("rasa", 20, 800.0, 24.6), result("hub-rest", 20, 900.0, 21.2)]}
+        if loop is not None:
+            found["loop_seconds"] = loop
+        return found
+
+    (tmp_path / "bench-old.json").write_text(json.dumps(run("old", "2026-11-26 08:00 UTC", None)))
+    (tmp_path / "bench-new.json").write_text(json.dumps(run("new", "2026-11-27 10:00 UTC", 1.21)))
+    report.write(tmp_path)
+    text = (tmp_path / "bench.md").read_text()
+    assert "where a Python loop of 10 million additions takes 1.21 s" in text
+    assert "| machine: loop of 10 million additions | | – | 1.21 s |" in text
+    [row] = [line for line in text.splitlines() if line.startswith("| hub REST: ≥ 30 msg/s")]
+    assert "21.2 msg/s, p95 1260 ms, 0 errors (Rasa alone in this run: 24.6 msg/s, p95 1120 ms)" in row
+
+
+def test_the_machine_speed_is_a_loop_of_ten_million_additions():
+    from bench.__main__ import machine_speed
+
+    seconds = machine_speed(rounds=1)
+    assert 0.01 < seconds < 60
