@@ -3,9 +3,10 @@
 1. the service catalogue (data/services): its own rules and the portal's site map, drift as problems;
 2. Rasa's training data: `rasa data validate --fail-on-warnings`;
 3. reachability: every catalogue service and problem is named by an NLU example of an intent that
-   some story or rule handles (otherwise the assistant can never get there), and no two read the
-   same as customers vary them (then each is found only as written);
-4. freshness against the running portal: every step screen (and start and done page) is served,
+   some story or rule handles (otherwise the assistant can never get there);
+4. phrases as customers word them: no two services or problems have phrases that read the same
+   once little words and word forms are set aside (each is then found only as written);
+5. freshness against the running portal: every step screen (and start and done page) is served,
    and every error code the catalogue lists is still one the portal shows (its `/api/site`).
 
 Each problem is `file:line: what to fix`. Exit 0 when there is none, 1 when there are problems,
@@ -28,7 +29,7 @@ import requests
 import yaml
 
 from bot.catalogue import CatalogueError, Issue, drift, load_catalogue, validate
-from bot.catalogue.models import Catalogue, normalise_phrase
+from bot.catalogue.models import Catalogue, PhraseClaim, normalise_phrase
 from bot.catalogue.site import SiteError, fetch_site, local_site
 from bot.config import PROJECT_ROOT, SETTINGS
 
@@ -251,6 +252,9 @@ def check_reachable(catalogue: Catalogue, project: Path, data_dirs: Iterable[str
     return section
 
 
+# -- 4. phrases as customers word them ------------------------------------------------------------
+
+
 def check_loose_phrases(catalogue: Catalogue, project: Path) -> Section:
     """Phrases of two different things that read the same once little words and word forms are set
     aside: the assistant finds a phrase as customers vary it (bot/nlp/catalogue_entities.LoosePhrases)
@@ -264,7 +268,7 @@ def check_loose_phrases(catalogue: Catalogue, project: Path) -> Section:
     except CatalogueError:  # two things share a phrase: the catalogue's section says where
         section.note = "not checked until the catalogue's phrases are fixed"
         return section
-    first: dict[tuple[str, ...], Any] = {}
+    first: dict[tuple[str, ...], PhraseClaim] = {}
     for claim in catalogue.phrase_claims():
         keys = loose.phrase_keys(claim.phrase)
         if not keys:
@@ -282,7 +286,7 @@ def check_loose_phrases(catalogue: Catalogue, project: Path) -> Section:
     return section
 
 
-# -- 4. freshness against the running portal -------------------------------------------------------
+# -- 5. freshness against the running portal -------------------------------------------------------
 
 
 def check_fresh(catalogue: Catalogue, site: dict[str, Any], portal: str | None, timeout: float) -> Section:
