@@ -107,7 +107,8 @@ test: train chromium nginx services
 	$(PY) -m pytest
 
 # One report (CONTENT.md): catalogue, `rasa data validate --fail-on-warnings`, every service and
-# problem reachable by a story or rule, freshness against the running portal (PORTAL=url to choose).
+# problem reachable by a story or rule, no two catalogue phrases that read the same as customers
+# word them, freshness against the running portal (PORTAL=url to choose).
 check-content: setup
 	$(PY) -m bot.content.check $(if $(PORTAL),--portal $(PORTAL))
 
