@@ -9,7 +9,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import latest_intent, lower_first, words_for_problem
+from actions.conversation import already_reassured, latest_intent, lower_first, words_for_problem
 from bot.catalogue.models import Problem, normalise_phrase
 
 
@@ -60,13 +60,15 @@ class ActionAgreeProblem(CatalogueAction, Action):
             return []
         problem = service.problem(tracker.get_slot("problem") or "")
         goal = lower_first(service.name)
+        # a new customer hears "I'll take it slowly" once: the agreement after it leaves it out
+        reassured = tracker.get_slot("familiarity") == "new" and already_reassured(tracker)
         if problem is None:
-            dispatcher.utter_message(response="utter_agree_goal", goal=goal)
+            dispatcher.utter_message(response="utter_agree_goal_reassured" if reassured else "utter_agree_goal", goal=goal)
             return []
         step = service.step_for_problem(problem.id)
         words = self.problem_words(tracker, problem)
         dispatcher.utter_message(
-            response="utter_agree_problem",
+            response="utter_agree_problem_reassured" if reassured else "utter_agree_problem",
             goal=goal,
             problem_words=words,
             step_title=step.title if step else service.name,

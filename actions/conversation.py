@@ -221,3 +221,29 @@ def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
         elif event.get("event") in ("restart", "session_started"):
             value = None if event.get("event") == "restart" else value
     return value
+
+
+# What the assistant says that tells a customer new to online services it will take it slowly:
+# always for the acknowledgement, and for the agreement when it was said to a new customer.
+REASSURING_ALWAYS = frozenset({"utter_ack_new_user"})
+REASSURING_WHEN_NEW = frozenset({"utter_agree_goal", "utter_agree_problem"})
+
+
+def already_reassured(tracker: Tracker) -> bool:
+    """True when this conversation has already told the customer, new to online services, that the
+    assistant will take it slowly and explain each step: once is kind, every difficulty is not. A
+    restart or a new session starts afresh."""
+    familiarity, reassured = None, False
+    for event in tracker.events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "familiarity":
+            familiarity = event.get("value")
+        elif kind == "restart":
+            familiarity, reassured = None, False
+        elif kind == "session_started":
+            reassured = False  # familiarity is carried over (session_config), the reassurance is not
+        elif kind == "bot":
+            said = (event.get("metadata") or {}).get("utter_action")
+            if said in REASSURING_ALWAYS or (said in REASSURING_WHEN_NEW and familiarity == "new"):
+                reassured = True
+    return reassured

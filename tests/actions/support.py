@@ -72,6 +72,11 @@ def user(intent: str, text: str = "", entities: list[dict[str, Any]] | None = No
     }
 
 
+def bot(response: str, text: str = "") -> dict[str, Any]:
+    """What the assistant said with one of the domain's responses (Rasa keeps its name in the metadata)."""
+    return {"event": "bot", "text": text or response, "data": {}, "metadata": {"utter_action": response}}
+
+
 def slot(name: str, value: Any) -> dict[str, Any]:
     return {"event": "slot", "name": name, "value": value}
 

@@ -6,7 +6,7 @@ import pytest
 
 from actions.agree import ActionAgreeProblem, ActionRecordFamiliarity
 from actions.support_options import ActionOfferSupportOptions, ActionRetryAlone
-from tests.actions.support import FakeApi, entity, responses, run, tracker, user
+from tests.actions.support import FakeApi, bot, entity, responses, run, slot, tracker, user
 
 
 @pytest.mark.parametrize("intent, familiarity", [("affirm", "familiar"), ("deny", "new")])
@@ -32,6 +32,42 @@ def test_goal_problem_and_place_are_summed_up_in_the_customers_words(catalogue):
     assert messages[0]["problem_words"] == "declined"
     assert messages[0]["step_title"] == catalogue.get("pay_council_tax").step("verify").title
     assert messages[0]["goal"] == "pay your council tax"
+
+
+NEW_CUSTOMER_DECLINED = {"service": "pay_council_tax", "problem": "card_declined", "familiarity": "new"}
+
+
+def agreement_after(catalogue, earlier: list[dict], slots: dict | None = None) -> list[str]:
+    """The response action_agree_problem chooses after `earlier`, for the customer's latest message."""
+    t = tracker(slots or NEW_CUSTOMER_DECLINED, intent="report_problem",
+                events=earlier + [user("report_problem", "it says my card was declined")])
+    messages, _, _ = run(ActionAgreeProblem(catalogue), t)
+    return responses(messages)
+
+
+def test_a_new_customer_is_told_we_will_take_it_slowly_once_not_for_every_difficulty(catalogue):
+    """P4: the reassurance is in the first agreement with a new customer; a second difficulty in the
+    same conversation is agreed without saying it again."""
+    assert agreement_after(catalogue, [slot("familiarity", "new")]) == ["utter_agree_problem"]
+    said_while_new = [slot("familiarity", "new"), bot("utter_agree_goal"), user("affirm")]
+    assert agreement_after(catalogue, said_while_new) == ["utter_agree_problem_reassured"]
+    told_out_of_the_blue = [user("express_new_user"), slot("familiarity", "new"), bot("utter_ack_new_user"),
+                            user("state_goal")]
+    goal_only = dict(NEW_CUSTOMER_DECLINED, problem=None)
+    assert agreement_after(catalogue, told_out_of_the_blue, goal_only) == ["utter_agree_goal_reassured"]
+
+
+def test_the_reassurance_is_said_when_it_was_not_yet(catalogue):
+    """An agreement said before the customer said they were new had no reassurance in it, and a restart
+    or a new session starts afresh; a familiar customer's wording has none to repeat."""
+    before_they_said = [bot("utter_agree_goal"), user("express_new_user"), slot("familiarity", "new")]
+    assert agreement_after(catalogue, before_they_said) == ["utter_agree_problem"]
+    for fresh_start in ({"event": "restart"}, {"event": "session_started"}):
+        earlier = [slot("familiarity", "new"), bot("utter_agree_problem"), fresh_start, slot("familiarity", "new")]
+        assert agreement_after(catalogue, earlier) == ["utter_agree_problem"]
+    familiar = dict(NEW_CUSTOMER_DECLINED, familiarity="familiar")
+    earlier = [slot("familiarity", "familiar"), bot("utter_agree_problem")]
+    assert agreement_after(catalogue, earlier, familiar) == ["utter_agree_problem"]
 
 
 def test_a_problem_from_the_page_is_summed_up_with_the_catalogue_phrase(catalogue):

@@ -39,6 +39,7 @@ def said_in_code():
         names |= set(re.findall(r'"(utter_[a-z_]+)"', path.read_text()))
     names |= {f"utter_invalid_{name}" for name in FIELD_SLOTS}
     names |= {f"utter_handover_reason_{reason}" for reason in REASONS}
+    names.discard("utter_action")  # the key under which Rasa keeps the response said, not a response
     return names
 
 

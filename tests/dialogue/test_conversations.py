@@ -115,3 +115,32 @@ def test_a_question_we_do_not_cover_does_not_change_the_customers_goal(stack):
     said = text_of(chat.say("my council tax band is too high"))
     assert "not something I can help with" in said
     assert chat.slot("service") == "report_missed_bin"
+
+
+def test_help_alone_is_asked_what_they_are_trying_to_do_not_told_it_was_not_understood(stack):
+    """A customer who types only "help" is stuck: before a plan they are asked what they are trying
+    to do (with the services to choose from), and during a step-through they get help with the step."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    answer = chat.say("help")
+    said = text_of(answer)
+    assert "What are you trying to do?" in said and "didn't quite follow" not in said
+    assert "Pay council tax" in [b["title"] for m in answer for b in m.get("buttons") or []]
+    chat = assistant.conversation()
+    chat.say("step me through paying my council tax", page="/council-tax/pay")
+    chat.page_view("/council-tax/pay/account")
+    said = text_of(chat.say("help", page="/council-tax/pay/account"))
+    assert "didn't quite follow" not in said and chat.actions()[-1] == "action_step_through"
+
+
+def test_a_new_customer_is_told_we_will_take_it_slowly_once(stack):
+    """P4: "I'll take it slowly and explain" is said to a new customer once, not again for a second
+    difficulty with the same service."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i'm trying to pay my council tax", page="/council-tax/pay")
+    assert "take it slowly" in text_of(chat.say("/express_new_user"))
+    chat.say("yes")
+    said = text_of(chat.say("it says my card was declined", page="/council-tax/pay/verify"))
+    assert "card was declined" in said and "Have I got that right?" in said
+    assert "take it slowly" not in said
