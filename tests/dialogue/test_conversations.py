@@ -144,3 +144,16 @@ def test_a_new_customer_is_told_we_will_take_it_slowly_once(stack):
     said = text_of(chat.say("it says my card was declined", page="/council-tax/pay/verify"))
     assert "card was declined" in said and "Have I got that right?" in said
     assert "take it slowly" not in said
+
+
+def test_first_time_said_while_the_summary_waits_is_taken_into_the_summary(stack):
+    """P4, P6: a customer taken for familiar who then says it is their first time gets the summary
+    again in the new-customer wording, and their yes to it is understood (it stalled before)."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i want to pay my council tax", page="/council-tax/pay")
+    assert "Right?" in text_of(chat.say("yes"))  # used them before: the familiar summary
+    said = text_of(chat.say("actually it's my first time doing this online"))
+    assert "take it slowly" in said and "Have I got that right?" in said and chat.slot("familiarity") == "new"
+    said = text_of(chat.say("yes"))
+    assert "didn't quite follow" not in said and "How would you like to carry on?" in said
