@@ -127,6 +127,13 @@ def _when(iso: str | None) -> str:
     return f"{moment:%A} {moment.day} {moment:%B} at {moment:%H:%M}"
 
 
+def wait_words(minutes: int | None) -> dict[str, Any]:
+    """The queue's wait estimate for the responses: `wait` reads "a minute" or "6 minutes"
+    (`wait_minutes` is the number alone)."""
+    minutes = max(1, minutes or 1)
+    return {"wait_minutes": minutes, "wait": "a minute" if minutes == 1 else f"{minutes} minutes"}
+
+
 class ActionHandover(CatalogueAction, Action):
     """Hands the chat to the advisers' queue with its summary, and tells the customer who, why and how long.
 
@@ -165,15 +172,18 @@ class ActionHandover(CatalogueAction, Action):
                                      next_opening=_when(result.next_opening) or "when we next open")
             return [SlotSet("handover", False), outcome(CALLBACK_OFFERED)]
         if result.already_open:
-            dispatcher.utter_message(response="utter_handover_already_queued",
-                                     position=result.position or 1, wait_minutes=result.wait_minutes or 1)
+            if result.position == 0:  # an adviser has the chat already: no queue to be told of
+                dispatcher.utter_message(response="utter_handover_claimed")
+            else:
+                dispatcher.utter_message(response="utter_handover_already_queued", position=result.position or 1,
+                                         **wait_words(result.wait_minutes))
             return [SlotSet("handover", True), outcome(WAITING)]
         dispatcher.utter_message(response=f"utter_handover_reason_{summary.reason}", service_name=service_name)
         if result.position == 0:
             dispatcher.utter_message(response="utter_handover_claimed")
         else:
             dispatcher.utter_message(response="utter_handover_queued", position=result.position or 1,
-                                     wait_minutes=result.wait_minutes or 1)
+                                     **wait_words(result.wait_minutes))
         return [SlotSet("handover", True), outcome(WAITING)]
 
 

@@ -20,7 +20,7 @@ from bot.hub.store import db
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
 MIN_PASSWORD = 10
 DEMO_ADVISER = "adviser"
-DEMO_DISPLAY_NAME = "Sam (adviser)"
+DEMO_DISPLAY_NAME = "Sam"  # customers read "Hello, I'm Sam, an adviser."
 
 
 class AccountError(ValueError):

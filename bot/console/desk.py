@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from bot.console.models import OPEN_STATUSES, Adviser, Handover
 from bot.console.present import OUTCOMES, handback_steps, queue_item
-from bot.console.sessions import advisers_online
+from bot.console.sessions import advisers_free, advisers_online
 from bot.console.settings import console_settings
 from bot.hub.rasa_client import RasaUnavailable
 from bot.hub.redact import redact
@@ -104,10 +104,15 @@ def average_minutes() -> float:
 
 
 def place(handover: Handover) -> QueuePlace:
+    """Where the customer is in the queue and about how long they will wait: advisers with no chat
+    open take the first customers at once (about a minute); the rest wait for the advisers online
+    to finish chats of about `average_minutes` each."""
     where = position(handover)
     online = advisers_online()
-    wait = math.ceil(where * average_minutes() / max(1, online)) if where else 0
-    return QueuePlace(where, max(wait, 1) if where else 0, online)
+    if not where:
+        return QueuePlace(0, 0, online)
+    behind_busy = max(0, where - advisers_free())
+    return QueuePlace(where, max(1, math.ceil(behind_busy * average_minutes() / max(1, online))), online)
 
 
 # -- what advisers do -------------------------------------------------------------------------

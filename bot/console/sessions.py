@@ -15,7 +15,7 @@ from limits import parse_many
 from limits.strategies import MovingWindowRateLimiter
 from werkzeug.http import parse_cookie
 
-from bot.console.models import ADVISER_ROLES, Adviser, AdviserSession
+from bot.console.models import ADVISER_ROLES, Adviser, AdviserSession, Handover
 from bot.console.settings import console_settings
 from bot.hub.limits import rate_limit_storage
 from bot.hub.store import db, utcnow
@@ -132,22 +132,26 @@ def touch(active: bool) -> None:
         db.session.commit()
 
 
-def advisers_online() -> int:
+def _online_advisers():
     """Available advisers with a console open now (seen recently, not idle past the limit)."""
     now = utcnow()
-    return (
-        db.session.query(Adviser.id)
-        .join(AdviserSession, AdviserSession.adviser_id == Adviser.id)
-        .filter(
-            Adviser.active.is_(True),
-            Adviser.available.is_(True),
-            Adviser.role.in_(ADVISER_ROLES),  # content editors never take chats
-            AdviserSession.last_seen > now - timedelta(seconds=PRESENCE_SECONDS),
-            AdviserSession.last_active > now - idle_limit(),
-        )
-        .distinct()
-        .count()
+    return db.session.query(Adviser.id).join(AdviserSession, AdviserSession.adviser_id == Adviser.id).filter(
+        Adviser.active.is_(True),
+        Adviser.available.is_(True),
+        Adviser.role.in_(ADVISER_ROLES),  # content editors never take chats
+        AdviserSession.last_seen > now - timedelta(seconds=PRESENCE_SECONDS),
+        AdviserSession.last_active > now - idle_limit(),
     )
+
+
+def advisers_online() -> int:
+    return _online_advisers().distinct().count()
+
+
+def advisers_free() -> int:
+    """Advisers online with no chat of their own open: the next waiting customers are theirs at once."""
+    busy = db.session.query(Handover.id).filter(Handover.status == "claimed", Handover.claimed_by_id == Adviser.id)
+    return _online_advisers().filter(~busy.exists()).distinct().count()
 
 
 class LoginThrottle:

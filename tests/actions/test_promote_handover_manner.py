@@ -118,14 +118,23 @@ def test_handover_tells_the_customer_who_and_why_and_their_place_in_the_queue(ca
     desk = FakeDesk(QUEUED)
     messages, slots, _ = run(ActionHandover(catalogue, desk), conversation(catalogue))
     assert responses(messages) == ["utter_handover_reason_system_failure", "utter_handover_queued"]
-    assert messages[1]["position"] == 2 and messages[1]["wait_minutes"] == 4
+    assert messages[1]["position"] == 2 and messages[1]["wait_minutes"] == 4 and messages[1]["wait"] == "4 minutes"
     assert slots["handover"] is True and desk.requests[0].goal == "pay_council_tax"
 
 
 def test_a_chat_an_adviser_already_has_is_not_queued_again(catalogue):
+    """Not "you're number 1 in the queue" when an adviser has the chat already."""
     desk = FakeDesk(HandoverResult(status="claimed", position=0, wait_minutes=0, already_open=True))
     messages, slots, _ = run(ActionHandover(catalogue, desk), tracker({}, intent="request_human"))
+    assert responses(messages) == ["utter_handover_claimed"] and slots["handover"] is True
+
+
+def test_a_chat_already_waiting_is_told_its_place_and_a_short_wait_reads_well(catalogue):
+    """"about a minute", not "about 1 minutes"."""
+    desk = FakeDesk(HandoverResult(status="waiting", position=1, wait_minutes=1, already_open=True))
+    messages, slots, _ = run(ActionHandover(catalogue, desk), tracker({}, intent="request_human"))
     assert responses(messages) == ["utter_handover_already_queued"] and slots["handover"] is True
+    assert messages[0]["position"] == 1 and messages[0]["wait"] == "a minute"
 
 
 def test_out_of_hours_a_callback_is_offered_with_the_opening_hours(catalogue):

@@ -229,8 +229,8 @@ def test_a_system_failure_goes_to_an_adviser_who_answers_and_hands_back(browser,
         expect(summary).to_contain_text("parking permit", ignore_case=True)
         expect(adviser.locator("#transcript")).to_contain_text("i want to apply for a parking permit")
         adviser.get_by_role("button", name="Claim this chat").click()
-        expect(customer.locator(LOG)).to_contain_text("Hello, I'm Sam (adviser), an adviser.")
-        expect(widget).to_contain_text("You're talking to: Sam (adviser)")
+        expect(customer.locator(LOG)).to_contain_text("Hello, I'm Sam, an adviser.")
+        expect(widget).to_contain_text("You're talking to: Sam")
 
         adviser.get_by_label("Your reply").fill("The permit system is down; I can take your application by phone.")
         adviser.get_by_role("button", name="Send to the customer").click()

@@ -163,12 +163,13 @@ def test_queue_positions_and_wait_estimates(app, client, alice):
     second = hand_over(client, start_conversation(client)).get_json()
     third = hand_over(client, start_conversation(client)).get_json()
     assert [first["position"], second["position"], third["position"]] == [1, 2, 3]
-    assert first["wait_minutes"] == 6 and third["wait_minutes"] == 18  # WAYFINDER_HANDOVER_MINUTES 6, 1 adviser
+    # alice has no chat open: the first is hers at once; then WAYFINDER_HANDOVER_MINUTES (6) a customer
+    assert [first["wait_minutes"], second["wait_minutes"], third["wait_minutes"]] == [1, 6, 12]
     alice.api(f"/console/api/handovers/{first['handover_id']}/claim")
     again = hand_over(client, start_conversation(client)).get_json()
-    assert again["position"] == 3
-    Adviser(app, "bob")  # a second adviser online halves the wait
-    assert hand_over(client, start_conversation(client)).get_json()["wait_minutes"] == 12
+    assert again["position"] == 3 and again["wait_minutes"] == 18  # alice is busy now: all three wait for her
+    Adviser(app, "bob")  # a second adviser, free: takes the next at once, and two share the rest
+    assert hand_over(client, start_conversation(client)).get_json()["wait_minutes"] == 9
 
 
 def test_handing_over_twice_gives_the_same_place(app, client, alice):
