@@ -116,6 +116,17 @@ class ValidateCompletionForm(CatalogueAction, FormValidationAction):
         return events
 
 
+def misses_in_this_form(tracker: Tracker, field_name: str) -> int:
+    """How many answers for this field were not understood since the details form last started."""
+    misses = 0
+    for event in tracker.events:
+        if event.get("event") == "active_loop" and event.get("name") == "completion_form":
+            misses = 0
+        elif event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == f"utter_invalid_{field_name}":
+            misses += 1
+    return misses
+
+
 def _validator(field_name: str):
     def validate(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict):
         service = self.service(tracker)
@@ -127,6 +138,8 @@ def _validator(field_name: str):
         parsed = _parse(field, str(value), self._today())
         if parsed is None:
             dispatcher.utter_message(response=f"utter_invalid_{field_name}", choices=", ".join(field.choices))
+            if misses_in_this_form(tracker, field_name):  # the second time or more: say how else it can be done
+                dispatcher.utter_message(response="utter_invalid_way_out")
         return {field_name: parsed}
 
     validate.__name__ = f"validate_{field_name}"

@@ -11,7 +11,7 @@ from actions.complete import ActionCompleteForCustomer, ActionReadBack, ActionSt
 from actions.forms.completion import ASK_ACTIONS, ValidateCompletionForm, completion_details
 from actions.forms.identity import ValidateIdentityForm
 from actions.service_api import HttpServiceApi, IdentityResult, ServiceApiError, Transaction
-from tests.actions.support import FAILURES, FakeApi, responses, run, tracker
+from tests.actions.support import FAILURES, FakeApi, bot, responses, run, tracker, user
 from tests.support.http_server import ScriptedServer, slow_answer
 
 IDENTITY_DOMAIN = {"forms": {"identity_form": {"required_slots": ["account_reference", "postcode"]}},
@@ -99,9 +99,9 @@ def test_a_badly_typed_reference_is_explained(catalogue):
 
 # --- the details ---------------------------------------------------------------------------------
 
-def completion_turn(catalogue, service_id, field, text, today=date(2025, 3, 12), **slots):
+def completion_turn(catalogue, service_id, field, text, today=date(2025, 3, 12), events=None, **slots):
     t = tracker({"service": service_id, "requested_slot": field, field: text, **slots}, intent="inform", text=text,
-                active_loop="completion_form", filled={field: text})
+                active_loop="completion_form", filled={field: text}, events=events)
     return run(ValidateCompletionForm(catalogue, FakeApi(), today=lambda: today), t, COMPLETION_DOMAIN)
 
 
@@ -138,6 +138,20 @@ def test_answers_are_understood_as_customers_type_them(catalogue, service_id, fi
 def test_an_answer_not_understood_is_asked_again_with_a_hint(catalogue):
     messages, slots, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "the big one")
     assert responses(messages) == ["utter_invalid_bin_type"] and slots["bin_type"] is None
+
+
+def test_a_second_answer_not_understood_also_says_how_else_it_can_be_done(catalogue):
+    """A customer who cannot give the answer is not asked the same thing forever without being told
+    they can be stepped through it or passed to an adviser; a new start of the form counts afresh."""
+    started = {"event": "active_loop", "name": "completion_form"}
+    once = [started, user("inform", "the green one"), bot("utter_invalid_bin_type")]
+    messages, _, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "tuesday", events=once)
+    assert responses(messages) == ["utter_invalid_bin_type", "utter_invalid_way_out"]
+    messages, _, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "tuesday", events=once + [started])
+    assert responses(messages) == ["utter_invalid_bin_type"]
+    other_field = [started, user("inform", "soon"), bot("utter_invalid_collection_date")]
+    messages, _, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "tuesday", events=other_field)
+    assert responses(messages) == ["utter_invalid_bin_type"]
 
 
 def test_contact_details_need_at_least_one_change(catalogue):
