@@ -58,8 +58,10 @@ class StepGuide:
         )
         return [SlotSet("current_step", step.id), outcome(WAITING)]
 
-    def problem_help(self, service: Service, step: Step | None, problem: Problem) -> list[dict[str, Any]]:
-        """What to do about an error the page shows (never blaming the customer)."""
+    def problem_help(self, service: Service, step: Step | None, problem: Problem,
+                     response: str = "utter_problem_on_page") -> list[dict[str, Any]]:
+        """What to do about an error the page shows, or the customer told of (`response`
+        utter_problem_told), never blaming the customer."""
         if problem.system_fault:
             self.dispatcher.utter_message(response="utter_system_fault_on_page", service_name=service.name, help=problem.help)
             details = f"{service.name}: the page {self.page or ''} showed {self.error_code or problem.id}, a fault on our side"
@@ -67,7 +69,7 @@ class StepGuide:
                     outcome(FAILED)]
         highlight = step.highlight if step else None
         self.dispatcher.utter_message(
-            response="utter_problem_on_page",
+            response=response,
             json_message={"highlight": highlight} if highlight else None,
             step_title=step.title if step else service.name,
             help=problem.help,

@@ -70,6 +70,26 @@ def test_the_reassurance_is_said_when_it_was_not_yet(catalogue):
     assert agreement_after(catalogue, earlier, familiar) == ["utter_agree_problem"]
 
 
+def test_a_problem_told_of_during_a_step_through_is_helped_with_not_agreed_again(catalogue):
+    """P8: stepping through, the customer says what went wrong: the plan stands, so the assistant
+    helps with the problem on its step (a known one) or with the step they are on (one it does not
+    know), instead of "Let me check I've understood" and the options all over again."""
+    stepping = {"service": "apply_parking_permit", "support_mode": "step_through", "current_step": "eligibility",
+                "familiarity": "new", "system_failure": False}
+    known = tracker(dict(stepping, problem="vehicle_not_found"), intent="report_problem",
+                    text="it says my registration isn't recognised")
+    messages, slots, _ = run(ActionAgreeProblem(catalogue), known)
+    assert responses(messages) == ["utter_problem_told"]
+    assert messages[0]["step_title"] == "Your vehicle" and "vehicle register" in messages[0]["help"]
+    assert slots["problem"] == "vehicle_not_found"
+    unknown = tracker(stepping, intent="report_problem", text="it's gone all funny")
+    messages, slots, _ = run(ActionAgreeProblem(catalogue), unknown)
+    assert responses(messages) == ["utter_stuck_help"] and messages[0]["step_title"] == "Check you can apply"
+    not_stepping = tracker(dict(stepping, support_mode="retry_alone", problem="vehicle_not_found"),
+                           intent="report_problem")
+    assert responses(run(ActionAgreeProblem(catalogue), not_stepping)[0]) == ["utter_agree_problem"]
+
+
 def test_a_problem_from_the_page_is_summed_up_with_the_catalogue_phrase(catalogue):
     t = tracker({"service": "report_missed_bin", "problem": "report_too_late"})
     messages, _, _ = run(ActionAgreeProblem(catalogue), t)

@@ -157,3 +157,18 @@ def test_first_time_said_while_the_summary_waits_is_taken_into_the_summary(stack
     assert "take it slowly" in said and "Have I got that right?" in said and chat.slot("familiarity") == "new"
     said = text_of(chat.say("yes"))
     assert "didn't quite follow" not in said and "How would you like to carry on?" in said
+
+
+def test_a_problem_told_of_while_stepping_through_is_helped_with_on_its_step(stack):
+    """P8, 6a: stepping through, "it says my registration isn't recognised" gets the catalogue's help
+    for that problem on its page; the goal and the options are not agreed all over again."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i need a parking permit", page="/parking/permit")
+    chat.say("first time")
+    chat.say("yes")
+    assert "Step 1 of" in text_of(chat.say("step me through it", page="/parking/permit"))
+    chat.page_view("/parking/permit/vehicle")
+    said = text_of(chat.say("it says my registration isn't recognised", page="/parking/permit/vehicle"))
+    assert "vehicle register" in said and "Let me check I've understood" not in said
+    assert chat.slot("support_mode") == "step_through" and chat.slot("problem") == "vehicle_not_found"
