@@ -145,6 +145,9 @@ class ActionCheckServiceStatus(CatalogueAction, Action):
         if not failure:
             if not already_found_working(tracker, service):
                 dispatcher.utter_message(response="utter_service_up", service_name=service.name)
+            elif problem is not None and tracker.get_slot("familiarity") is None:
+                # the familiarity question is asked again next: the difficulty is not left unanswered
+                dispatcher.utter_message(response="utter_problem_noted")
             return events + [SlotSet("system_failure", False)]
         page_problem = problem if problem and problem.system_fault else None
         details = failure_details(service, status, page_problem, page_context(tracker)[1])

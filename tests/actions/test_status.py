@@ -135,6 +135,18 @@ def test_a_service_found_working_is_not_said_to_work_again_for_the_next_difficul
     assert slots["system_failure"] is False and slots["problem"] == "card_declined"
 
 
+@pytest.mark.parametrize("familiarity, said", [(None, ["utter_problem_noted"]), ("new", []), ("familiar", [])])
+def test_a_difficulty_told_while_the_familiarity_question_waits_is_answered(catalogue, familiarity, said):
+    """The familiarity question comes again after a second difficulty when it is not yet answered: the
+    difficulty gets a word first (the summary that follows when it is answered has its own)."""
+    before = [slot("service", "pay_council_tax"), slot("system_failure", False)]
+    t = tracker({"service": "pay_council_tax", "system_failure": False, "familiarity": familiarity},
+                intent="report_problem", text="it says my card was declined",
+                entities=[entity("problem", "card_declined")], events=before)
+    messages, _, _ = run(ActionCheckServiceStatus(catalogue, FakeApi("up")), t)
+    assert responses(messages) == said
+
+
 @pytest.mark.parametrize("earlier, intent", [
     ([slot("service", "pay_council_tax"), slot("system_failure", True)], "report_problem"),  # it was failing
     ([slot("service", "report_missed_bin"), slot("system_failure", False)], "report_problem"),  # another service
