@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import CatalogueAction
 from actions.conversation import already_reassured, latest_intent, lower_first, words_for_problem
 from actions.steps import ActionStepThrough, StepGuide
-from bot.catalogue import Service
 from bot.catalogue.models import Problem, normalise_phrase
 
 
@@ -53,16 +52,6 @@ class ActionAgreeProblem(CatalogueAction, Action):
             return said
         return problem.phrases[0] if problem.phrases else problem.id.replace("_", " ")
 
-    def help_on_the_step(self, dispatcher: CollectingDispatcher, tracker: Tracker, service: Service,
-                         problem: Problem | None) -> list[dict[str, Any]]:
-        """A problem told of while we step through it together (the service found working): the plan
-        stands, so help with it where they are instead of agreeing the goal and the options again."""
-        guide = StepGuide(dispatcher, tracker)
-        if problem is None or problem.system_fault:
-            return ActionStepThrough(self.catalogue).on_stuck(guide, service, tracker)
-        step = service.step_for_problem(problem.id) or ActionStepThrough.where(guide, service, tracker)
-        return guide.problem_help(service, step, problem, response="utter_problem_told")
-
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
@@ -72,7 +61,9 @@ class ActionAgreeProblem(CatalogueAction, Action):
             return []
         problem = service.problem(tracker.get_slot("problem") or "")
         if tracker.get_slot("support_mode") == "step_through" and latest_intent(tracker) == "report_problem":
-            return self.help_on_the_step(dispatcher, tracker, service, problem)
+            # the plan stands: help with the problem where they are, not the goal and the options again
+            return ActionStepThrough(self.catalogue).on_problem_told(StepGuide(dispatcher, tracker), service,
+                                                                     tracker, problem)
         goal = lower_first(service.name)
         # a new customer hears "I'll take it slowly" once: the agreement after it leaves it out
         reassured = tracker.get_slot("familiarity") == "new" and already_reassured(tracker)

@@ -229,6 +229,14 @@ REASSURING_ALWAYS = frozenset({"utter_ack_new_user"})
 REASSURING_WHEN_NEW = frozenset({"utter_agree_goal", "utter_agree_problem"})
 
 
+def response_said(event: dict[str, Any]) -> str | None:
+    """The domain response a bot event said (Rasa keeps its name in the event's metadata), else None."""
+    if event.get("event") != "bot":
+        return None
+    metadata = event.get("metadata")
+    return metadata.get("utter_action") if isinstance(metadata, dict) else None
+
+
 def already_reassured(tracker: Tracker) -> bool:
     """True when this conversation has already told the customer, new to online services, that the
     assistant will take it slowly and explain each step: once is kind, every difficulty is not. A
@@ -242,8 +250,7 @@ def already_reassured(tracker: Tracker) -> bool:
             familiarity, reassured = None, False
         elif kind == "session_started":
             reassured = False  # familiarity is carried over (session_config), the reassurance is not
-        elif kind == "bot":
-            said = (event.get("metadata") or {}).get("utter_action")
-            if said in REASSURING_ALWAYS or (said in REASSURING_WHEN_NEW and familiarity == "new"):
-                reassured = True
+        elif (said := response_said(event)) in REASSURING_ALWAYS or (
+                said in REASSURING_WHEN_NEW and familiarity == "new"):
+            reassured = True
     return reassured

@@ -192,6 +192,15 @@ class ActionStepThrough(CatalogueAction, Action):
             return guide.finish(service)
         return guide.give(service, service.steps[index], lead="utter_step_progress")
 
+    def on_problem_told(self, guide: StepGuide, service: Service, tracker: Tracker,
+                        problem: Problem | None) -> list[dict[str, Any]]:
+        """A problem told of in words while stepped through (the service found working): the
+        catalogue's help for it on its step, or, for one not known, the help for the step they are on."""
+        if problem is None or problem.system_fault:
+            return self.on_stuck(guide, service, tracker)
+        step = service.step_for_problem(problem.id) or self.where(guide, service, tracker)
+        return guide.problem_help(service, step, problem, response="utter_problem_told")
+
     def on_stuck(self, guide: StepGuide, service: Service, tracker: Tracker) -> list[dict[str, Any]]:
         """Stuck: the page's error if it shows one, else the step's known problems; the third time, an adviser."""
         step = self.where(guide, service, tracker)

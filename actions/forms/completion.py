@@ -14,6 +14,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.context import CatalogueAction
+from actions.conversation import response_said
 from actions.parsing import (
     is_skip,
     looks_past,
@@ -122,7 +123,7 @@ def misses_in_this_form(tracker: Tracker, field_name: str) -> int:
     for event in tracker.events:
         if event.get("event") == "active_loop" and event.get("name") == "completion_form":
             misses = 0
-        elif event.get("event") == "bot" and (event.get("metadata") or {}).get("utter_action") == f"utter_invalid_{field_name}":
+        elif response_said(event) == f"utter_invalid_{field_name}":
             misses += 1
     return misses
 
