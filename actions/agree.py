@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
 from actions.conversation import already_reassured, latest_intent, lower_first, words_for_problem
+from actions.parsing import is_bare_acknowledgement
 from actions.steps import ActionStepThrough, StepGuide
 from bot.catalogue.models import Problem, normalise_phrase
 
@@ -25,7 +26,8 @@ def familiarity_from_answer(intent: str) -> str | None:
 
 
 class ActionRecordFamiliarity(Action):
-    """Keeps a typed yes / no to the familiarity question in `familiarity` (P4)."""
+    """Keeps a typed yes / no to the familiarity question in `familiarity` (P4). A bare "ok" is not
+    taken for a yes: the customer is told so and the question comes again (rules_listen.yml)."""
 
     def name(self) -> str:
         return "action_record_familiarity"
@@ -33,7 +35,11 @@ class ActionRecordFamiliarity(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        familiarity = familiarity_from_answer(latest_intent(tracker))
+        intent = latest_intent(tracker)
+        if intent == "affirm" and is_bare_acknowledgement(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(response="utter_familiarity_unclear")
+            return [SlotSet("familiarity", None)]
+        familiarity = familiarity_from_answer(intent)
         return [SlotSet("familiarity", familiarity)] if familiarity else []
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -23,12 +23,24 @@ WHOLE_BALANCE_WORDS = ("full", "whole", "all of it", "everything", "balance", "a
 SKIP_WORDS = ("skip", "no change", "not changing", "isn't changing", "isnt changing", "same",
               "leave it", "keep it", "none", "no", "nope", "nothing", "n/a")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Said to show the customer has read something, not to answer a question: "ok" to "have you used our
+# online services before?" is not a yes (P4).
+ACKNOWLEDGEMENTS = frozenset({
+    "ok", "okay", "okey", "okie", "k", "kk", "ok then", "okay then", "ok thanks", "ok thank you", "right",
+    "right then", "alright", "all right", "fine", "cool", "ta", "thanks", "thank you", "got it", "i see",
+    "understood", "noted", "sounds good", "mm", "hmm", "oh", "oh ok", "ah ok", "ah", "lol ok", "hehe ok",
+})
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
 
 
 def _words(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9/@.\-]+", " ", text.lower()).strip() + " "
+
+
+def is_bare_acknowledgement(text: str) -> bool:
+    """"ok", "right then", "thanks": read, not answered (punctuation and case aside)."""
+    return " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) in ACKNOWLEDGEMENTS
 
 
 def is_skip(text: str) -> bool:
@@ -106,18 +118,20 @@ def _choice_words(choice: str) -> list[str]:
     return [spaced, spaced.split(" ")[0]] if " " in spaced else [spaced]
 
 
-def parse_choices(text: str, choices: Sequence[str]) -> list[str]:
-    """Every choice the message names, in the catalogue's order."""
+def parse_choices(text: str, choices: Sequence[str], other_words: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Every choice the message names, in the catalogue's order; `other_words`: more words for a
+    choice (the catalogue's `choice_words`, e.g. "green" for the garden waste bin)."""
     words = _words(text)
     found = []
     for choice in choices:
-        if any(re.search(rf"\b{re.escape(w)}(e?s)?\b", words) for w in _choice_words(choice)):
+        names = [*_choice_words(choice), *(" ".join(w.lower().split()) for w in (other_words or {}).get(choice, ()))]
+        if any(re.search(rf"\b{re.escape(w)}(e?s)?\b", words) for w in names):
             found.append(choice)
     return found
 
 
-def parse_choice(text: str, choices: Sequence[str]) -> str | None:
-    found = parse_choices(text, choices)
+def parse_choice(text: str, choices: Sequence[str], other_words: Mapping[str, Sequence[str]] | None = None) -> str | None:
+    found = parse_choices(text, choices, other_words)
     return found[0] if len(found) == 1 else None
 
 

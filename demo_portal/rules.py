@@ -12,7 +12,8 @@ from .validation import add_working_days, postcode_district
 COUNCIL_AREA_PREFIX = "RV"
 PERMIT_ZONES = ("RV1", "RV2")
 PERMIT_PRICE_PENCE = 6000
-BIN_TYPES = {"general": "General waste", "recycling": "Recycling", "garden": "Garden waste"}
+BIN_TYPES = {"general": "General waste (grey bin)", "recycling": "Recycling (blue bin)",
+             "garden": "Garden waste (green bin)"}
 REPORT_WINDOW_WORKING_DAYS = 2
 BULKY_ITEMS = {
     "sofa": "Sofa",

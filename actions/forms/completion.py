@@ -67,7 +67,7 @@ def _parse(field: CompletionField, text: str, today: date) -> Any:
     if field.name == "registration":
         return parse_registration(text)
     if field.name == "items":
-        return parse_choices(text, field.choices) or None
+        return parse_choices(text, field.choices, field.choice_words) or None
     if field.name == "collection_date":
         day = parse_date(text, today, past=looks_past(field.prompt))
         return day.isoformat() if day else None
@@ -76,7 +76,7 @@ def _parse(field: CompletionField, text: str, today: date) -> Any:
     if field.name == "phone":
         return parse_phone(text)
     if field.choices:
-        return parse_choice(text, field.choices)
+        return parse_choice(text, field.choices, field.choice_words)
     return text.strip() or None
 
 

@@ -175,6 +175,8 @@ def _attach(model: Node, node: CommentedMap, file: str) -> None:
         value, attribute = node[key], getattr(model, names.get(key, key), None)
         if isinstance(value, CommentedMap) and isinstance(attribute, Node):
             _attach(attribute, value, file)
+        elif isinstance(value, CommentedMap) and isinstance(attribute, dict):  # e.g. choice_words
+            lines.update({(key, inner): value.lc.key(inner)[0] + 1 for inner in value})
         elif isinstance(value, CommentedSeq) and isinstance(attribute, list):
             for i, item in enumerate(attribute):
                 if i >= len(value):

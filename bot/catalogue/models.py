@@ -108,6 +108,8 @@ class CompletionField(Node):
     prompt: Text
     required: StrictBool = True
     choices: list[Text] = []
+    # other words customers use for a choice, e.g. a bin's colour: {garden: [green, brown]}
+    choice_words: dict[Id, list[Text]] = {}
 
 
 class ProsCons(Node):

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.catalogue.issues import Issue, Location
-from bot.catalogue.models import Catalogue, Service, Step, page_path
+from bot.catalogue.models import (
+    Catalogue,
+    CompletionField,
+    Service,
+    Step,
+    normalise_phrase,
+    page_path,
+)
 from bot.catalogue.selectors import is_plausible_selector
 
 IDENTITY_FIELDS = ("account_reference", "postcode")
@@ -241,6 +248,8 @@ def _check_completion(service: Service) -> Iterator[Issue]:
             service.where("completion"),
             "`completion` is only used when can_complete_for_customer is true",
         )
+    for field in service.completion.fields if service.completion else []:
+        yield from _check_choice_words(field)
     for i, name in enumerate(service.identity_fields):
         if name not in IDENTITY_FIELDS:
             yield Issue.at(
@@ -248,6 +257,25 @@ def _check_completion(service: Service) -> Iterator[Issue]:
                 f"identity field '{name}' is not one the identity check knows "
                 f"({', '.join(IDENTITY_FIELDS)})",
             )
+
+
+def _check_choice_words(field: CompletionField) -> Iterator[Issue]:
+    """Each key of `choice_words` is one of the choices, and a word names one choice only."""
+    owner: dict[str, str] = {choice.lower(): choice for choice in field.choices}
+    for choice, words in field.choice_words.items():
+        if choice not in field.choices:
+            yield Issue.at(
+                field.where("choice_words", choice),
+                f"'{choice}' in choice_words is not one of the choices ({', '.join(field.choices) or 'none'})",
+            )
+            continue
+        for word in words:
+            said = normalise_phrase(word)
+            if owner.setdefault(said, choice) != choice:
+                yield Issue.at(
+                    field.where("choice_words", choice),
+                    f"'{word}' names two choices ('{owner[said]}' and '{choice}'): keep it for one",
+                )
 
 
 def _check_pages(service: Service, portal: PortalMap) -> Iterator[Issue]:

@@ -16,6 +16,21 @@ def test_yes_or_no_to_have_you_used_them_before_is_kept(intent, familiarity):
     assert slots == {"familiarity": familiarity}
 
 
+@pytest.mark.parametrize("text", ["ok", "Okay.", "right then", "thanks"])
+def test_ok_to_have_you_used_them_before_is_not_taken_for_a_yes(text):
+    """P4: "ok" says the question was read, not that they have used the services before: it is
+    not kept as familiar (which would give them the short reminders), and they are told why the
+    question comes again."""
+    messages, slots, _ = run(ActionRecordFamiliarity(), tracker({}, intent="affirm", text=text))
+    assert slots == {"familiarity": None} and responses(messages) == ["utter_familiarity_unclear"]
+
+
+@pytest.mark.parametrize("text", ["yes", "ok yes", "yes i have", "yeah loads of times"])
+def test_a_yes_with_or_without_ok_is_a_yes(text):
+    messages, slots, _ = run(ActionRecordFamiliarity(), tracker({}, intent="affirm", text=text))
+    assert slots == {"familiarity": "familiar"} and messages == []
+
+
 def test_the_goal_alone_is_summed_up(catalogue):
     messages, _, _ = run(ActionAgreeProblem(catalogue), tracker({"service": "report_missed_bin"}))
     assert responses(messages) == ["utter_agree_goal"]

@@ -127,6 +127,9 @@ def test_only_the_catalogues_fields_are_asked(catalogue, service_id, asked):
     ("report_missed_bin", "collection_date", "last tuesday", "2025-03-11"),
     ("book_bulky_waste", "collection_date", "monday", "2025-03-17"),
     ("report_missed_bin", "bin_type", "the recycling one", "recycling"),
+    ("report_missed_bin", "bin_type", "the green one", "garden"),  # the catalogue's choice_words
+    ("report_missed_bin", "bin_type", "it was the grey bin", "general"),
+    ("report_missed_bin", "bin_type", "Blue.", "recycling"),
     ("update_contact_details", "email", "new one is Alex.M@example.org", "alex.m@example.org"),
     ("update_contact_details", "phone", "skip", ""),
 ])
@@ -135,8 +138,9 @@ def test_answers_are_understood_as_customers_type_them(catalogue, service_id, fi
     assert slots[field] == value and messages == []
 
 
-def test_an_answer_not_understood_is_asked_again_with_a_hint(catalogue):
-    messages, slots, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "the big one")
+@pytest.mark.parametrize("text", ["the big one", "the green and the blue ones"])
+def test_an_answer_not_understood_is_asked_again_with_a_hint(catalogue, text):
+    messages, slots, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", text)
     assert responses(messages) == ["utter_invalid_bin_type"] and slots["bin_type"] is None
 
 
@@ -144,7 +148,7 @@ def test_a_second_answer_not_understood_also_says_how_else_it_can_be_done(catalo
     """A customer who cannot give the answer is not asked the same thing forever without being told
     they can be stepped through it or passed to an adviser; a new start of the form counts afresh."""
     started = {"event": "active_loop", "name": "completion_form"}
-    once = [started, user("inform", "the green one"), bot("utter_invalid_bin_type")]
+    once = [started, user("inform", "the big one"), bot("utter_invalid_bin_type")]
     messages, _, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "tuesday", events=once)
     assert responses(messages) == ["utter_invalid_bin_type", "utter_invalid_way_out"]
     messages, _, _ = completion_turn(catalogue, "report_missed_bin", "bin_type", "tuesday", events=once + [started])

@@ -221,6 +221,31 @@ def test_completion_only_when_it_can_be_done_for_the_customer(mini, mini_site):
     )
 
 
+def _with_choices(mini, words: str) -> str:
+    return mini.edit("alpha", "      prompt: How much?\n      required: false\n",
+                     "      prompt: How much?\n      required: false\n      choices: [some, all]\n"
+                     f"      choice_words:\n{words}")
+
+
+def test_choice_words_are_clean_when_each_names_one_choice(mini, mini_site):
+    _with_choices(mini, "        some: [part, a bit]\n        all: [everything]\n")
+    assert check(mini, mini_site) == []
+
+
+def test_choice_words_must_be_for_a_choice(mini, mini_site):
+    text = _with_choices(mini, "        some: [part]\n        none: [nothing]\n")
+    issue = only_issue(check(mini, mini_site))
+    assert issue.line == line_of(text, "none: [nothing]")
+    assert issue.message == "'none' in choice_words is not one of the choices (some, all)"
+
+
+def test_a_choice_word_names_one_choice_only(mini, mini_site):
+    text = _with_choices(mini, "        some: [part, Half]\n        all: [half]\n")
+    issue = only_issue(check(mini, mini_site))
+    assert issue.line == line_of(text, "all: [half]")
+    assert "'half' names two choices ('some' and 'all')" in issue.message
+
+
 def test_problem_needs_phrases(mini, mini_site):
     mini.edit("alpha", "    phrases: [alpha is down]\n", "")
     assert only_issue(check(mini, mini_site)).message.startswith(

@@ -64,8 +64,8 @@ def test_a_familiar_customer_has_it_done_for_them_with_identity_and_consent(stac
     assert "account reference" in text_of(chat.say("can you just do it for me"))
     assert "postcode" in text_of(chat.say("10000001")).lower()
     said = text_of(chat.say("RV1 1AA"))
-    assert "Alex Morgan" in said and "general waste, recycling or garden" in said
-    assert "Which day" in text_of(chat.say("recycling"))
+    assert "Alex Morgan" in said and "general waste (grey), recycling (blue) or garden waste (green)" in said
+    assert "Which day" in text_of(chat.say("the blue one"))  # the catalogue's choice_words
     said = text_of(chat.say("yesterday"))
     assert "Shall I go ahead?" in said and "recycling" in said
     said = text_of(chat.say("yes go ahead"))
@@ -157,6 +157,19 @@ def test_first_time_said_while_the_summary_waits_is_taken_into_the_summary(stack
     assert "take it slowly" in said and "Have I got that right?" in said and chat.slot("familiarity") == "new"
     said = text_of(chat.say("yes"))
     assert "didn't quite follow" not in said and "How would you like to carry on?" in said
+
+
+def test_ok_to_the_familiarity_question_asks_it_again(stack):
+    """P4: "ok" to "have you used our online services before?" is not a yes: before, it was taken
+    for one and a possibly new customer got the short reminders."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i want to pay my council tax", page="/council-tax/pay")
+    said = text_of(chat.say("ok"))
+    assert "wasn't sure whether that was a yes" in said and "have you used our online services before?" in said
+    assert chat.slot("familiarity") is None
+    said = text_of(chat.say("no never"))
+    assert "take it slowly" in said and chat.slot("familiarity") == "new"
 
 
 def test_a_problem_told_of_while_stepping_through_is_helped_with_on_its_step(stack):
