@@ -172,6 +172,19 @@ def test_ok_to_the_familiarity_question_asks_it_again(stack):
     assert "take it slowly" in said and chat.slot("familiarity") == "new"
 
 
+@pytest.mark.parametrize("text", ["this is ridiculous, get me a human", "this is useless i want to speak to a real person"])
+def test_a_person_asked_for_in_frustration_is_passed_on_with_an_apology(stack, text):
+    """P9, CS16: before, the first was taken for frustration alone ("Let's sort it out together", no
+    adviser) and the second for a plain request ("Of course."). This harness runs no hub, so the
+    handover itself is said to fail (tests/browser/test_handover_stack.py has the whole stack)."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i want to pay my council tax", page="/council-tax/pay")
+    said = text_of(chat.say(text))
+    assert said.startswith("I'm sorry this has been so frustrating.") and "pass you to an adviser" in said
+    assert "Of course" not in said and "sort it out together" not in said
+
+
 def test_a_problem_told_of_while_stepping_through_is_helped_with_on_its_step(stack):
     """P8, 6a: stepping through, "it says my registration isn't recognised" gets the catalogue's help
     for that problem on its page; the goal and the options are not agreed all over again."""
