@@ -99,6 +99,14 @@ def test_every_service_has_rich_synonyms_and_related(catalogue):
     assert "update_contact_details" in related["apply_parking_permit"]
 
 
+def test_a_related_benefit_reads_well_after_the_offer(catalogue):
+    """The offer says "While you're here: would you like to ...? {benefit}" (utter_promote_related):
+    a benefit that says "while you're here" again reads badly to the customer."""
+    for service in catalogue.services.values():
+        for related in service.related:
+            assert "while you" not in related.benefit.lower(), (service.id, related.service)
+
+
 def test_help_never_blames_the_customer(catalogue):
     blaming = re.compile(
         r"\byou (?:did|typed|entered) (?:it )?wrong|\byour (?:mistake|fault)\b", re.IGNORECASE
