@@ -14,8 +14,11 @@ _SECURITY_CODE = re.compile(
     r"(?i)\b(cvv2?|cvc2?|csc|security\s+code|card\s+code|3\s*digits?(?:\s+on\s+the\s+back)?)"
     r"(\W{0,3}(?:is|are|was|=|:)?\W{0,3})(\d{3,4})\b"
 )
+# The word on its own ("PASSWORD_TOO_WEAK" is an error code, not a password) and a value that does
+# not open a bracket: "Reset your password (this page is at ...)" and "a new password (10+
+# characters)" are the assistant's own words, which it shows redacted too.
 _PASSWORD = re.compile(
-    r"(?i)\b(pass\s?word|passcode|pwd)(\s*(?:is|was|=|:|to|of)?\s*[\"'“]?)([^\s\"'”]{3,})"
+    r"(?i)\b(pass\s?word|passcode|pwd)\b(\s*(?:is|was|=|:|to|of)?\s*[\"'“]?)([^\s\"'”(\[{][^\s\"'”]{2,})"
 )
 
 
