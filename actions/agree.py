@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textwrap import shorten
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -9,10 +10,18 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import already_reassured, latest_intent, lower_first, words_for_problem
+from actions.conversation import (
+    already_reassured,
+    current_step,
+    latest_intent,
+    lower_first,
+    words_for_problem,
+)
 from actions.parsing import is_bare_acknowledgement
 from actions.steps import ActionStepThrough, StepGuide
 from bot.catalogue.models import Problem, normalise_phrase
+
+MAX_WORDS_QUOTED = 160  # characters of the customer's own words said back to them
 
 
 def _plain(phrase: str) -> str:
@@ -74,6 +83,13 @@ class ActionAgreeProblem(CatalogueAction, Action):
         # a new customer hears "I'll take it slowly" once: the agreement after it leaves it out
         reassured = tracker.get_slot("familiarity") == "new" and already_reassured(tracker)
         if problem is None:
+            step = current_step(tracker, service) if latest_intent(tracker) == "report_problem" else None
+            said = (tracker.latest_message.get("text") or "").strip()
+            if step is not None and said and not said.startswith("/"):
+                # a difficulty the catalogue does not know, on a page it does: said back in their words
+                dispatcher.utter_message(response="utter_agree_problem_untold", goal=goal, step_title=step.title,
+                                         problem_words=shorten(said, MAX_WORDS_QUOTED, placeholder="..."))
+                return []
             dispatcher.utter_message(response="utter_agree_goal_reassured" if reassured else "utter_agree_goal", goal=goal)
             return []
         step = service.step_for_problem(problem.id)

@@ -63,5 +63,7 @@ class ActionRetryAlone(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_retry_go_ahead")
+        # "try again" and "if the same thing happens" only when there was a difficulty
+        said = "utter_retry_go_ahead" if tracker.get_slot("problem") else "utter_go_ahead_alone"
+        dispatcher.utter_message(response=said)
         return [SlotSet("support_mode", "retry_alone")]

@@ -49,6 +49,20 @@ def test_goal_problem_and_place_are_summed_up_in_the_customers_words(catalogue):
     assert messages[0]["goal"] == "pay your council tax"
 
 
+def test_a_difficulty_the_catalogue_does_not_know_is_said_back_in_their_words_with_its_page(catalogue):
+    """P6: before, "it won't let me pick more than 3 items" on the items page got the goal alone
+    ("So you'd like to book a bulky waste collection"), as if nothing had been said."""
+    text = "it won't let me pick more than 3 items"
+    t = tracker({"service": "book_bulky_waste"}, intent="report_problem", text=text,
+                metadata={"page": "/bulky-waste/items"})
+    messages, _, _ = run(ActionAgreeProblem(catalogue), t)
+    assert responses(messages) == ["utter_agree_problem_untold"]
+    assert messages[0]["problem_words"] == text
+    assert messages[0]["step_title"] == catalogue.get("book_bulky_waste").step("items").title
+    nowhere = tracker({"service": "book_bulky_waste"}, intent="report_problem", text=text)
+    assert responses(run(ActionAgreeProblem(catalogue), nowhere)[0]) == ["utter_agree_goal"]  # no page to name
+
+
 NEW_CUSTOMER_DECLINED = {"service": "pay_council_tax", "problem": "card_declined", "familiarity": "new"}
 
 
@@ -146,5 +160,12 @@ def test_a_system_failure_offers_an_adviser_and_do_it_for_me_only_if_that_route_
 
 
 def test_trying_again_alone_is_recorded():
-    messages, slots, _ = run(ActionRetryAlone(), tracker({"service": "pay_council_tax"}, intent="affirm"))
+    t = tracker({"service": "pay_council_tax", "problem": "card_declined"}, intent="affirm")
+    messages, slots, _ = run(ActionRetryAlone(), t)
     assert responses(messages) == ["utter_retry_go_ahead"] and slots == {"support_mode": "retry_alone"}
+
+
+def test_having_a_go_alone_without_a_difficulty_is_not_told_to_try_again():
+    """Before, "I'll have a go myself" with no difficulty told of got "Tell me if it happens again"."""
+    messages, slots, _ = run(ActionRetryAlone(), tracker({"service": "book_bulky_waste"}, intent="affirm"))
+    assert responses(messages) == ["utter_go_ahead_alone"] and slots == {"support_mode": "retry_alone"}

@@ -185,6 +185,22 @@ def test_a_person_asked_for_in_frustration_is_passed_on_with_an_apology(stack, t
     assert "Of course" not in said and "sort it out together" not in said
 
 
+def test_a_difficulty_the_assistant_has_no_tip_for_is_said_back_and_help_offered(stack):
+    """P5, P6: having a go alone with no difficulty told of is not "tell me if it happens again"; a
+    difficulty the catalogue does not know is said back with its page, and the yes to it brings
+    the options (before, the goal alone was agreed again, as if nothing had been said)."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i want to get rid of an old sofa", page="/bulky-waste")
+    chat.say("i've done it before")
+    chat.say("yes")
+    said = text_of(chat.say("i'll have a go myself"))
+    assert "I'm here if anything stops you" in said and "happens again" not in said
+    said = text_of(chat.say("it won't let me pick more than 3 items", page="/bulky-waste/items"))
+    assert '"it won\'t let me pick more than 3 items"' in said and "Right?" in said
+    assert "try another way" in text_of(chat.say("yes"))  # they had a go alone: the other ways
+
+
 def test_a_problem_told_of_while_stepping_through_is_helped_with_on_its_step(stack):
     """P8, 6a: stepping through, "it says my registration isn't recognised" gets the catalogue's help
     for that problem on its page; the goal and the options are not agreed all over again."""
