@@ -80,6 +80,8 @@ def describe_details(service: Service, tracker: Tracker) -> str:
         else:
             shown = str(value)
         lines.append(f"• {label}: {shown}")
+    if service.completion and service.completion.charge:  # never a payment they were not told of
+        lines.append(f"• payment: {service.completion.charge}")
     return "\n".join(lines)
 
 

@@ -124,6 +124,9 @@ class Completion(Node):
 
     fields: list[CompletionField] = []
     pros_cons: ProsCons
+    # what it costs and how it is paid, read back before the customer says yes ("£60 a year, paid
+    # with the card saved on your account"); none for a service that costs nothing
+    charge: Text | None = None
 
 
 class Service(Node):

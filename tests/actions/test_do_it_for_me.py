@@ -183,6 +183,20 @@ def test_the_read_back_says_what_will_be_done_and_for_whom(catalogue):
     messages, _, _ = run(ActionReadBack(catalogue), t)
     assert responses(messages) == ["utter_read_back"] and messages[0]["name"] == "Alex Morgan"
     assert "recycling" in messages[0]["details"] and "Tuesday 11 March 2025" in messages[0]["details"]
+    assert "payment" not in messages[0]["details"]  # reporting a missed bin costs nothing
+
+
+def test_the_read_back_says_what_it_costs_and_how_it_is_paid(catalogue):
+    """K4, CS13: the saved card is charged when it is done for them, so the yes is to that too;
+    before, the permit's read-back named the registration only and the customer learnt of the
+    £60 payment from the reference message."""
+    t = tracker({"service": "apply_parking_permit", "registration": "AB51 XYZ", **VERIFIED}, intent="inform")
+    messages, _, _ = run(ActionReadBack(catalogue), t)
+    assert messages[0]["details"].splitlines() == [
+        "• registration: AB51 XYZ", "• payment: £60 for a year, paid with the card saved on your account"]
+    for service in catalogue.services.values():  # whatever takes a payment says so
+        if service.id in ("pay_council_tax", "apply_parking_permit", "book_bulky_waste"):
+            assert "card saved on your account" in (service.completion.charge or ""), service.id
 
 
 def test_completing_returns_the_reference(catalogue):
