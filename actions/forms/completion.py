@@ -134,7 +134,11 @@ def _validator(field_name: str):
         field = next((f for f in fields_to_ask(service) if f.name == field_name), None)
         if field is None or value is None:
             return {field_name: None}  # not asked for this service, or cleared when starting
-        if isinstance(value, (list, dict)):
+        if isinstance(value, list) and value and all(v in field.choices for v in value):
+            return {field_name: value}  # already the catalogue's choices (a button, or parsed before)
+        if isinstance(value, list):  # a list slot keeps the customer's text as ["a sofa and a fridge"]
+            value = " ".join(str(v) for v in value)
+        elif isinstance(value, dict):
             return {field_name: value}
         parsed = _parse(field, str(value), self._today())
         if parsed is None:

@@ -99,9 +99,14 @@ def test_a_badly_typed_reference_is_explained(catalogue):
 
 # --- the details ---------------------------------------------------------------------------------
 
+LIST_SLOTS = ("items",)  # domain/slots.yml: Rasa's list slot keeps typed text as ["the text"]
+
+
 def completion_turn(catalogue, service_id, field, text, today=date(2025, 3, 12), events=None, **slots):
-    t = tracker({"service": service_id, "requested_slot": field, field: text, **slots}, intent="inform", text=text,
-                active_loop="completion_form", filled={field: text}, events=events)
+    value = [text] if field in LIST_SLOTS and isinstance(text, str) else text  # as Rasa fills it
+    t = tracker({"service": service_id, "requested_slot": field, field: value, **slots}, intent="inform",
+                text=text if isinstance(text, str) else "", active_loop="completion_form", filled={field: value},
+                events=events)
     return run(ValidateCompletionForm(catalogue, FakeApi(), today=lambda: today), t, COMPLETION_DOMAIN)
 
 
@@ -136,6 +141,15 @@ def test_only_the_catalogues_fields_are_asked(catalogue, service_id, asked):
 def test_answers_are_understood_as_customers_type_them(catalogue, service_id, field, text, value):
     messages, slots, _ = completion_turn(catalogue, service_id, field, text)
     assert slots[field] == value and messages == []
+
+
+def test_items_typed_are_read_as_the_catalogues_items_and_chosen_ones_are_kept(catalogue):
+    """Before, Rasa's list slot held ["a sofa, a fridge and a mattress"], which was passed on as it was:
+    the read-back showed the sentence and the booking failed ("Items we collect: ...")."""
+    _, slots, _ = completion_turn(catalogue, "book_bulky_waste", "items", "a sofa, a fridge and a mattress")
+    assert slots["items"] == ["sofa", "mattress", "fridge-freezer"]
+    _, slots, _ = completion_turn(catalogue, "book_bulky_waste", "items", ["sofa", "table"])
+    assert slots["items"] == ["sofa", "table"]
 
 
 @pytest.mark.parametrize("text", ["the big one", "the green and the blue ones"])

@@ -72,6 +72,24 @@ def test_a_familiar_customer_has_it_done_for_them_with_identity_and_consent(stac
     assert re.search(r"Your reference is MB-[A-Z0-9]{8}", said), said
 
 
+def test_a_bulky_collection_is_booked_for_the_customer_with_the_items_they_typed(stack):
+    """P11, K4: the items typed are read back as the catalogue's items with the charge, and the
+    booking is made; before, the sentence itself was sent and the service API refused it."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i need a sofa and a fridge taken away")
+    chat.say("yes i know the site")
+    chat.say("yes")
+    chat.say("can you book it for me")
+    chat.say("10000001")
+    assert "Which items" in text_of(chat.say("RV1 1AA"))
+    chat.say("a sofa, a fridge and a mattress")
+    said = text_of(chat.say("next friday"))
+    assert "• items: sofa, mattress, fridge freezer" in said and "• payment: £25 for up to 3 items" in said
+    said = text_of(chat.say("yes go ahead"))
+    assert re.search(r"Your reference is BW-[A-Z0-9]{8}", said), said
+
+
 def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
     """6b: the status API says down: not the customer's fault, an adviser offered.
 
