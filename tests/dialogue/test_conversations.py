@@ -90,6 +90,19 @@ def test_a_bulky_collection_is_booked_for_the_customer_with_the_items_they_typed
     assert re.search(r"Your reference is BW-[A-Z0-9]{8}", said), said
 
 
+def test_what_can_you_do_is_answered_and_everyday_words_for_a_missed_bin_are_known(stack):
+    """P2: before, "what can you do" got "Sorry, that's not something I can help with", and "my
+    recycling wasn't taken" was asked what they were trying to do."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    answer = chat.say("what can you do?")
+    said = text_of(answer)
+    assert "step you through the pages" in said and "not something I can help with" not in said
+    assert "Report a missed bin" in [b["title"] for m in answer for b in m.get("buttons") or []]
+    assert "Report a missed bin collection" in text_of(chat.say("my recycling wasn't taken"))
+    assert chat.slot("service") == "report_missed_bin"
+
+
 def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
     """6b: the status API says down: not the customer's fault, an adviser offered.
 
