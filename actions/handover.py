@@ -31,8 +31,6 @@ logger = logging.getLogger(__name__)
 
 # Why the customer is being handed over: the adviser sees it, the customer is told it.
 REASONS = ("system_failure", "customer_request", "frustration", "stuck", "not_understood")
-# "this is useless, get me a person": frustration and the request in one message (a multi-intent)
-FRUSTRATED_REQUEST = "express_frustration+request_human"
 
 
 @dataclass
@@ -70,7 +68,7 @@ def handover_reason(tracker: Tracker) -> str:
         return "system_failure"
     if intent == "request_human":
         return "customer_request"
-    if intent == FRUSTRATED_REQUEST or count_intent(tracker, "express_frustration") >= 2:
+    if count_intent(tracker, "express_frustration") >= 2:
         return "frustration"
     if trailing_intents(tracker, "nlu_fallback") >= 2 or _offered_after_fallback(tracker):
         return "not_understood"
@@ -156,8 +154,6 @@ class ActionHandover(CatalogueAction, Action):
     ) -> list[dict[str, Any]]:
         summary = build_handover_summary(tracker, self.catalogue)
         service_name = summary.goal_name or "this"
-        if latest_intent(tracker) == FRUSTRATED_REQUEST:  # whatever happens next, the feeling is heard first
-            dispatcher.utter_message(response="utter_frustration_heard")
         try:
             result: HandoverResult | None = await (self._desk or default_hub_api()).request(summary)
         except HubApiError as exc:  # the hub refusing or failing must not lose the customer

@@ -34,8 +34,6 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\w])")
 _SKIPPED_ACTIONS = {"action_listen", "action_session_start", "action_extract_slots", "action_unlikely_intent"}
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-# an intent, or intents said together ("express_frustration+request_human", config.yml's tokenizer)
-INTENT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\+[A-Za-z_][A-Za-z0-9_]*)*$")
 
 
 class ReviewError(Exception):
@@ -235,7 +233,7 @@ def story_yaml(events: list[Mapping[str, Any]], slots: Iterable[str], name: str,
 def _user_step(event: Mapping[str, Any], test: bool) -> list[str]:
     parse = event.get("parse_data") or {}
     intent = (parse.get("intent") or {}).get("name")
-    if not intent or not INTENT_NAME.match(str(intent)):
+    if not intent or not NAME.match(str(intent)):
         return []
     entities = [e for e in parse.get("entities") or [] if isinstance(e, dict)]
     text = event.get("text") or ""

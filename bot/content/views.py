@@ -124,7 +124,7 @@ def mark_example(message_id: int):
     form.intent.choices = [(name, name) for name in _intents()]
     intent = form.intent.data or ""
     back = url_for("console.content.review_conversation", conversation_id=message.conversation_id)
-    if not form.validate_on_submit() or not review.INTENT_NAME.match(intent) or intent not in dict(form.intent.choices):
+    if not form.validate_on_submit() or not review.NAME.match(intent) or intent not in dict(form.intent.choices):
         flash("Choose one of the assistant's intents.", "error")
         return redirect(back)
     example = review.annotate(message.text, nlu.entities if nlu else [])

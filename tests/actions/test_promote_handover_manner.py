@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from actions.handover import ActionHandback, ActionHandover, build_handover_summary
 from actions.hub_api import HandoverResult, HubApiError
 from actions.manner import ActionAcknowledgeFrustration, ActionHandleFallback
@@ -122,25 +120,6 @@ def test_handover_tells_the_customer_who_and_why_and_their_place_in_the_queue(ca
     assert responses(messages) == ["utter_handover_reason_system_failure", "utter_handover_queued"]
     assert messages[1]["position"] == 2 and messages[1]["wait_minutes"] == 4 and messages[1]["wait"] == "4 minutes"
     assert slots["handover"] is True and desk.requests[0].goal == "pay_council_tax"
-
-
-@pytest.mark.parametrize("result, then", [
-    (QUEUED, ["utter_handover_reason_frustration", "utter_handover_queued"]),
-    (HandoverResult(status="callback_offered", why="no_adviser_online"), ["utter_callback_offer_no_adviser_online"]),
-])
-def test_a_person_asked_for_in_frustration_hears_an_apology_first(catalogue, result, then):
-    """P9: "this is useless, get me a person" is answered with a word for the frustration before
-    the handover (or the callback when nobody is free), and the adviser reads it as frustration."""
-    desk = FakeDesk(result)
-    messages, _, _ = run(ActionHandover(catalogue, desk), tracker({}, intent="express_frustration+request_human",
-                                                                  text="this is useless get me a person"))
-    assert responses(messages) == ["utter_frustration_heard", *then]
-    assert desk.requests[0].reason == "frustration"
-
-
-def test_a_plain_request_for_a_person_has_no_apology(catalogue):
-    messages, _, _ = run(ActionHandover(catalogue, FakeDesk(QUEUED)), tracker({}, intent="request_human"))
-    assert responses(messages) == ["utter_handover_reason_customer_request", "utter_handover_queued"]
 
 
 def test_a_chat_an_adviser_already_has_is_not_queued_again(catalogue):

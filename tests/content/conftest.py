@@ -19,7 +19,7 @@ from tests.console.conftest import (  # noqa: F401  (the console's fixtures, wit
 from tests.hub.conftest import FakeAssistant
 
 INTENTS = ["greet", "state_goal", "report_problem", "stuck", "request_human", "affirm", "deny", "nlu_fallback",
-           "request_do_it_for_me", "step_done", "EXTERNAL_page_changed", "express_frustration+request_human"]
+           "request_do_it_for_me", "step_done", "EXTERNAL_page_changed"]
 
 
 class TrackingAssistant(FakeAssistant):

@@ -128,23 +128,6 @@ def test_export_as_a_test_story_is_redacted_and_annotated(cara, assistant, custo
     assert training["stories"][0]["steps"][0] == {"intent": "inform", "entities": [{"account_reference": "12345678"}]}
 
 
-def test_intents_said_together_are_exported_and_can_be_kept_as_examples(app, cara, assistant, customer):
-    """"this is useless, get me a person" is the multi-intent express_frustration+request_human: its
-    turn is in the exported story (it was left out, so the story lost the customer's turn), and a
-    content editor can keep a message as an example of it."""
-    someone = customer()
-    text = "this is useless, get me a person"
-    assistant.understand(text, "express_frustration+request_human", 0.9, [])
-    someone.says(text)
-    story = yaml.safe_load(cara.get(f"/console/review/{someone.id}/story.yml?kind=training").get_data(as_text=True))
-    assert story["stories"][0]["steps"][0] == {"intent": "express_frustration+request_human"}
-    with app.app_context():
-        message_id = MessageNlu.query.filter_by(conversation_id=someone.id).one().message_id
-    cara.form(f"/console/review/messages/{message_id}/example", intent="express_frustration+request_human")
-    nlu = yaml.safe_load(cara.get("/console/review/examples.yml").get_data(as_text=True))
-    assert nlu["nlu"] == [{"intent": "express_frustration+request_human", "examples": f"- {text}\n"}]
-
-
 def test_export_says_so_when_rasa_is_not_answering(cara, assistant, customer):
     someone = customer()
     someone.says("hello")
@@ -178,7 +161,7 @@ def test_marking_a_message_as_an_example_makes_nlu_yaml(app, cara, assistant, cu
     assert "kept as state_goal" in page
 
 
-@pytest.mark.parametrize("intent", ["", "not_an_intent", "EXTERNAL_page_changed", "x y", "greet+", "greet+not_an_intent"])
+@pytest.mark.parametrize("intent", ["", "not_an_intent", "EXTERNAL_page_changed", "x y"])
 def test_marking_needs_one_of_the_assistants_intents(app, cara, customer, intent):
     someone = customer()
     someone.says("hello")
