@@ -90,20 +90,6 @@ def test_a_bulky_collection_is_booked_for_the_customer_with_the_items_they_typed
     assert re.search(r"Your reference is BW-[A-Z0-9]{8}", said), said
 
 
-def test_what_can_you_do_is_answered_and_everyday_words_for_a_missed_bin_are_known(stack):
-    """P2: before, "what can you do" got "Sorry, that's not something I can help with", and "my
-    recycling wasn't taken" was asked what they were trying to do."""
-    assistant, _ = stack
-    chat = assistant.conversation()
-    answer = chat.say("what can you do?")
-    said = text_of(answer)
-    assert "step you through the pages" in said and "not something I can help with" not in said
-    assert "not a person" in said  # what it is, and what it does
-    assert "Report a missed bin" in [b["title"] for m in answer for b in m.get("buttons") or []]
-    assert "Report a missed bin collection" in text_of(chat.say("my recycling wasn't taken"))
-    assert chat.slot("service") == "report_missed_bin"
-
-
 def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
     """6b: the status API says down: not the customer's fault, an adviser offered.
 
@@ -202,18 +188,6 @@ def test_ok_to_the_familiarity_question_asks_it_again(stack):
     assert chat.slot("familiarity") is None
     said = text_of(chat.say("no never"))
     assert "take it slowly" in said and chat.slot("familiarity") == "new"
-
-
-@pytest.mark.parametrize("text", ["this is ridiculous, get me a human", "this is useless i want to speak to a real person"])
-def test_a_person_asked_for_in_frustration_is_passed_on(stack, text):
-    """CS16, P9: before, the first was taken for frustration alone ("Let's sort it out together"),
-    and the customer who asked for a person was not passed on. This harness runs no hub, so the
-    handover itself is said to fail (tests/browser/test_handover_stack.py has the whole stack)."""
-    assistant, _ = stack
-    chat = assistant.conversation()
-    chat.say("i want to pay my council tax", page="/council-tax/pay")
-    said = text_of(chat.say(text))
-    assert "pass you to an adviser" in said and "sort it out together" not in said
 
 
 def test_a_problem_told_of_while_stepping_through_is_helped_with_on_its_step(stack):
