@@ -43,7 +43,7 @@ def test_healthz_says_every_part_is_ready(stack):
 def test_hi_is_answered_through_the_hub(stack):
     replies = say(stack, "hi")
     assert replies, "the bot said nothing"
-    assert "Wayfinder" in replies[0]["text"]
+    assert "Riverside Council's online assistant" in replies[0]["text"]  # the name the widget's greeting uses
     conversation = replies[0]["recipient_id"]
     assert conversation and all(r["recipient_id"] == conversation for r in replies)
 
