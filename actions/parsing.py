@@ -7,6 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bot.catalogue.models import normalise_phrase
+
 REFERENCE_RE = re.compile(r"(?<!\d)(\d{4})[\s-]?(\d{4})(?!\d)")
 POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
 EMAIL_RE = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}")
@@ -124,7 +126,7 @@ def parse_choices(text: str, choices: Sequence[str], other_words: Mapping[str, S
     words = _words(text)
     found = []
     for choice in choices:
-        names = [*_choice_words(choice), *(" ".join(w.lower().split()) for w in (other_words or {}).get(choice, ()))]
+        names = [*_choice_words(choice), *map(normalise_phrase, (other_words or {}).get(choice, ()))]
         if any(re.search(rf"\b{re.escape(w)}(e?s)?\b", words) for w in names):
             found.append(choice)
     return found
