@@ -10,6 +10,7 @@ customer is told so, with the other ways to reach us — nothing is half-stored.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -31,6 +32,22 @@ HUB_FIELDS = {"name": "callback_name", "phone": "callback_contact", "email": "ca
 WHEN_WORDS = {"asap": "as soon as possible", "morning": "in the morning", "afternoon": "in the afternoon"}
 
 
+# what leads up to a number or address ("and my email is", "you can call me on"), left when it is taken out
+_CONTACT_LEAD = re.compile(
+    r"(?:\b(?:and|or)\b\s*)?(?:\b(?:my|the|best|your)\s+)?\b(?:phone|mobile|tel|telephone|number|email|e-mail)\b.*$"
+    r"|(?:\b(?:and|or)\b\s*)?\b(?:you\s+can\s+)?(?:call|reach|contact|ring|text|email)\s+me\b.*$"
+    r"|\b(?:and|or|on|at)\s*$", re.IGNORECASE)
+
+
+def _without_contact(text: str) -> str:
+    """What is left of a message once its email address and phone number, and the words that lead
+    up to them, are taken out: "Sam Jones and my email is sam@example.com" → "Sam Jones"."""
+    text = re.sub(r"[^\s@,;<>()]+@[^\s@,;<>()]+", " ", text)
+    text = re.sub(r"\+?\d[\d\s\-().]{7,}\d", " ", text)
+    text = _CONTACT_LEAD.sub("", re.sub(r"\s+", " ", text).strip(" ,;.-"))
+    return text.strip(" ,;.-")
+
+
 def _problem(dispatcher: CollectingDispatcher, message: str) -> None:
     dispatcher.utter_message(response="utter_callback_detail_problem", problem=message)
 
@@ -50,7 +67,20 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_callback_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> dict[str, Any]:
-        return self._check(name_from_words, value, "callback_name", dispatcher)
+        """A name; a phone number or email given with it or instead of it is kept, not refused
+        ("Sam Jones 07700 900123", or the number alone when the name was asked)."""
+        try:
+            _, contact = contact_from_words(value)
+        except ValueError:
+            return self._check(name_from_words, value, "callback_name", dispatcher)
+        filled = {"callback_contact": contact}
+        if tracker.get_slot("callback_contact") is None:
+            dispatcher.utter_message(response="utter_callback_contact_noted", contact=contact)
+        try:
+            filled["callback_name"] = name_from_words(_without_contact(str(value)))
+        except ValueError:
+            filled["callback_name"] = None  # the form asks for the name again
+        return filled
 
     def validate_callback_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> dict[str, Any]:

@@ -66,6 +66,8 @@ class ActionStartDoItForMe(CatalogueAction, Action):
 def describe_details(service: Service, tracker: Tracker) -> str:
     """The answers, one per line, in words the customer can check."""
     lines = []
+    if service.completion and service.completion.what_happens:
+        lines.append(f"• what happens: {service.completion.what_happens}")
     for field in fields_to_ask(service):
         value = tracker.get_slot(field.name)
         label = field.name.replace("_", " ")
@@ -127,7 +129,7 @@ class ActionCompleteForCustomer(CatalogueAction, Action):
             done = await self.api.create_transaction(service.id, token, completion_details(service, tracker))
         except ServiceApiError as exc:
             logger.warning("completing %s failed: %s", service.id, exc)
-            return self.refused_or_failed(dispatcher, service, exc)
+            return self.refused_or_failed(dispatcher, service, exc, describe_details(service, tracker))
         dispatcher.utter_message(
             response="utter_completed_for_customer",
             service_name=service.name,
@@ -137,8 +139,13 @@ class ActionCompleteForCustomer(CatalogueAction, Action):
         return [SlotSet("system_failure", False), SlotSet("problem", None), outcome(FINISHED)]
 
     @staticmethod
-    def refused_or_failed(dispatcher: CollectingDispatcher, service: Service, exc: ServiceApiError) -> list[dict[str, Any]]:
-        """A reason the customer can act on (400/409 with a code), else our failure, said honestly."""
+    def refused_or_failed(dispatcher: CollectingDispatcher, service: Service, exc: ServiceApiError,
+                          agreed: str = "") -> list[dict[str, Any]]:
+        """A reason the customer can act on (400/409 with a code), else our failure, said honestly.
+
+        On our failure the details the customer agreed to (`agreed`, the read-back) go into the
+        handover's failure details, so the adviser can finish it without asking for them again, and
+        knows to check first whether a request that timed out went through."""
         if exc.is_customer_side:
             problem = service.problem_for_error_code(exc.code or "")
             if problem is not None and not problem.system_fault:
@@ -152,4 +159,8 @@ class ActionCompleteForCustomer(CatalogueAction, Action):
             service_name=service.name,
         )
         details = f"{service.name}: doing it for the customer failed: the service API {exc}"
+        if exc.timed_out:
+            details += " (it may have gone through: check before doing it again)"
+        if agreed:
+            details += ". The customer agreed: " + "; ".join(line.lstrip("• ") for line in agreed.splitlines())
         return [SlotSet("system_failure", True), SlotSet("failure_details", details), outcome(FAILED)]

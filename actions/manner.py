@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import count_intent, trailing_intents
+from actions.parsing import asks_for_person
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
 
 FRUSTRATION_BEFORE_ADVISER = 2
@@ -15,7 +17,8 @@ FALLBACKS_BEFORE_ADVISER = 2
 
 
 class ActionAcknowledgeFrustration(Action):
-    """Empathy first; the second time the customer is frustrated, an adviser is offered."""
+    """Empathy first; the second time the customer is frustrated, an adviser is offered. A frustrated
+    customer who asks for a person ("this is ridiculous, get me a human") is passed to one at once."""
 
     def name(self) -> str:
         return "action_acknowledge_frustration"
@@ -23,6 +26,9 @@ class ActionAcknowledgeFrustration(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if asks_for_person(tracker.latest_message.get("text") or "") and not tracker.get_slot("handover"):
+            dispatcher.utter_message(response="utter_frustration_sorry")
+            return [FollowupAction("action_handover")]
         if count_intent(tracker, "express_frustration") >= FRUSTRATION_BEFORE_ADVISER and not tracker.get_slot("handover"):
             dispatcher.utter_message(response="utter_frustration_offer_adviser")
             return [outcome(ADVISER_OFFERED)]

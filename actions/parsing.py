@@ -32,6 +32,12 @@ ACKNOWLEDGEMENTS = frozenset({
     "right then", "alright", "all right", "fine", "cool", "ta", "thanks", "thank you", "got it", "i see",
     "understood", "noted", "sounds good", "mm", "hmm", "oh", "oh ok", "ah ok", "ah", "lol ok", "hehe ok",
 })
+# A person named in a message ("get me a human", "let me speak to someone"): a frustrated customer who
+# asks for one is passed to an adviser at once, not asked to carry on (STANDARD P9: frustration can
+# lead to an adviser).
+PERSON_WORDS = ("human", "a person", "real person", "someone", "somebody", "adviser", "advisor",
+                "agent", "operator", "member of staff", "staff member", "customer services")
+NOT_WANTED = ("don't want", "dont want", "do not want", "no need for", "without")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
 
@@ -43,6 +49,14 @@ def _words(text: str) -> str:
 def is_bare_acknowledgement(text: str) -> bool:
     """"ok", "right then", "thanks": read, not answered (punctuation and case aside)."""
     return " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) in ACKNOWLEDGEMENTS
+
+
+def asks_for_person(text: str) -> bool:
+    """The message asks for a person, and does not turn one down ("i don't want a human")."""
+    words = _words(text)
+    if any(_words(w) in words for w in NOT_WANTED):
+        return False
+    return any(_words(w) in words for w in PERSON_WORDS)
 
 
 def is_skip(text: str) -> bool:

@@ -127,6 +127,9 @@ class Completion(Node):
     # what it costs and how it is paid, read back before the customer says yes ("£60 a year, paid
     # with the card saved on your account"); none for a service that costs nothing
     charge: Text | None = None
+    # what doing it will do, when the fields do not say ("a reset code is sent to the email address
+    # on your account"), read back before the customer says yes
+    what_happens: Text | None = None
 
 
 class Service(Node):

@@ -46,6 +46,22 @@ def test_a_detail_that_cannot_be_used_is_asked_again_saying_why(slot, typed, say
     assert responses(messages) == ["utter_callback_detail_problem"] and says in messages[0]["problem"]
 
 
+@pytest.mark.parametrize(("typed", "filled"), [
+    ("07700 900 123", {"callback_contact": "07700900123", "callback_name": None}),
+    ("sam@example.com", {"callback_contact": "sam@example.com", "callback_name": None}),
+    ("Sam Jones, 07700 900123", {"callback_contact": "07700900123", "callback_name": "Sam Jones"}),
+    ("my name is Sam Jones and my email is sam@example.com", {"callback_contact": "sam@example.com", "callback_name": "Sam Jones"}),
+    ("Sam, call me on 07700 900123", {"callback_contact": "07700900123", "callback_name": "Sam"}),
+    ("my number is 07700 900123", {"callback_contact": "07700900123", "callback_name": None}),
+])
+def test_a_contact_given_when_the_name_was_asked_is_kept_not_refused(typed, filled):
+    """Before, "07700 900 123" to "what name should the adviser ask for?" was refused as not a name
+    and the customer was asked for the number again later."""
+    got, messages = validate("callback_name", typed)
+    assert got == filled
+    assert responses(messages) == ["utter_callback_contact_noted"] and messages[0]["contact"] == filled["callback_contact"]
+
+
 class FakeHub:
     def __init__(self, result=None, error=None):
         self.result, self.error, self.calls = result, error, []

@@ -213,6 +213,16 @@ def test_the_read_back_says_what_it_costs_and_how_it_is_paid(catalogue):
             assert "card saved on your account" in (service.completion.charge or ""), service.id
 
 
+def test_the_password_reset_read_back_says_what_will_be_sent_and_where(catalogue):
+    """Before, the read-back was "Sign in or reset your password, for Alex Morgan. Shall I go ahead?":
+    nothing said a reset code would be emailed, or that the customer still sets the password."""
+    t = tracker({"service": "sign_in_help", **VERIFIED}, intent="inform")
+    messages, _, _ = run(ActionReadBack(catalogue), t)
+    assert responses(messages) == ["utter_read_back"]
+    assert "reset code is sent to the email address on your account" in messages[0]["details"]
+    assert "choose your new password yourself" in messages[0]["details"]
+
+
 def test_completing_returns_the_reference(catalogue):
     """P11: the transaction is made through the API and the reference goes back to the customer."""
     api = FakeApi(transaction=Transaction("MB-7F3K9Q2M", "report_missed_bin", "Missed recycling collection reported"))
@@ -249,6 +259,18 @@ def test_a_failing_api_takes_the_failure_path(catalogue, failure):
     expected = "utter_completion_unconfirmed" if failure == "timeout" else "utter_completion_failed"
     assert responses(messages) == [expected]
     assert slots["system_failure"] is True and slots["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("failure", ["5xx", "timeout"])
+def test_the_adviser_is_given_what_the_customer_agreed_when_doing_it_fails(catalogue, failure):
+    """The handover's failure details carry the read-back, so the adviser finishes the job without
+    asking again; after a timeout they are told to check whether it went through first."""
+    api = FakeApi(transaction=FAILURES[failure])
+    t = tracker({"service": "apply_parking_permit", "registration": "AB51 XYZ", **VERIFIED}, intent="affirm")
+    _, slots, _ = run(ActionCompleteForCustomer(catalogue, api), t)
+    details = slots["failure_details"]
+    assert "registration: AB51 XYZ" in details and "payment: £60 for a year" in details
+    assert ("check before doing it again" in details) == (failure == "timeout")
 
 
 def test_a_refusal_the_catalogue_knows_is_explained_with_its_help_not_as_a_failure(catalogue):

@@ -50,6 +50,26 @@ def test_frustration_is_acknowledged_then_an_adviser_offered_the_second_time():
     assert responses(messages) == ["utter_frustration_offer_adviser"] and slots == {"outcome": "adviser_offered"}
 
 
+def test_a_frustrated_customer_who_asks_for_a_person_is_handed_over_at_once():
+    t = tracker({}, intent="express_frustration", text="this is ridiculous, get me a human")
+    messages, _, events = run(ActionAcknowledgeFrustration(), t)
+    assert responses(messages) == ["utter_frustration_sorry"]
+    assert [e.get("name") for e in events if e.get("event") == "followup"] == ["action_handover"]
+
+
+def test_a_person_turned_down_or_not_named_is_not_a_handover():
+    for text in ("this is ridiculous, i don't want a human i want it to work", "this is so annoying"):
+        messages, _, events = run(ActionAcknowledgeFrustration(), tracker({}, intent="express_frustration", text=text))
+        assert responses(messages) == ["utter_frustration_empathy"], text
+        assert not [e for e in events if e.get("event") == "followup"]
+
+
+def test_asking_for_a_person_again_while_handed_over_is_not_a_second_handover():
+    t = tracker({"handover": "queued"}, intent="express_frustration", text="useless, get me a real person")
+    messages, _, events = run(ActionAcknowledgeFrustration(), t)
+    assert responses(messages) == ["utter_frustration_empathy"] and not [e for e in events if e.get("event") == "followup"]
+
+
 def test_two_misunderstandings_in_a_row_offer_an_adviser():
     messages, _, _ = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback"))
     assert responses(messages) == ["utter_default"]

@@ -109,6 +109,17 @@ def test_a_service_that_is_down_is_said_honestly_and_an_adviser_offered(stack):
         set_fault(urls["portal"], "apply_parking_permit", "none")
 
 
+def test_a_frustrated_customer_who_asks_for_a_person_is_handed_over_not_soothed(stack):
+    """P9: "this is ridiculous, get me a human" is frustration, and a request: the handover is made
+    at once (before, the customer was told "let's sort it out together" and nothing happened)."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i want to apply for a parking permit")
+    said = text_of(chat.say("this is ridiculous, get me a human"))
+    assert "sorry this has been so frustrating" in said and "sort it out together" not in said
+    assert "action_handover" in chat.actions()
+
+
 def test_identity_failing_twice_never_acts(stack):
     """CS13: two wrong identity checks end it; nothing is done."""
     assistant, _ = stack
