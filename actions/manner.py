@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import count_intent, trailing_intents
-from actions.parsing import asks_for_person
+from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
 
 FRUSTRATION_BEFORE_ADVISER = 2
@@ -34,6 +34,21 @@ class ActionAcknowledgeFrustration(Action):
             return [outcome(ADVISER_OFFERED)]
         dispatcher.utter_message(response="utter_frustration_empathy")
         return [outcome(WAITING)]
+
+
+class ActionOutOfScope(Action):
+    """Something we don't cover: said so, with what we do. "What can you do?" (out of scope to the
+    NLU) is answered with what the assistant does, not "that's not something I can help with"."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        asked = asks_what_we_do(tracker.latest_message.get("text") or "")
+        dispatcher.utter_message(response="utter_iamabot" if asked else "utter_out_of_scope")
+        return []
 
 
 class ActionHandleFallback(Action):

@@ -38,6 +38,11 @@ ACKNOWLEDGEMENTS = frozenset({
 PERSON_WORDS = ("human", "a person", "real person", "someone", "somebody", "adviser", "advisor",
                 "agent", "operator", "member of staff", "staff member", "customer services")
 NOT_WANTED = ("don't want", "dont want", "do not want", "no need for", "without")
+# "what can you do?": classified out of scope (an intent of its own cost the NLU target), answered
+# with what the assistant does, not "that's not something I can help with"
+CAPABILITY_QUESTIONS = ("what can you do", "what do you do", "what can you help with", "what can you help me with",
+                        "what do you help with", "how can you help", "how do you help", "what are you for",
+                        "what else can you do", "what can i ask you", "what can you help me do")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
 
@@ -57,6 +62,12 @@ def asks_for_person(text: str) -> bool:
     if any(_words(w) in words for w in NOT_WANTED):
         return False
     return any(_words(w) in words for w in PERSON_WORDS)
+
+
+def asks_what_we_do(text: str) -> bool:
+    """"what can you do?", "so how can you help me": the customer asks what the assistant is for."""
+    words = _words(text)
+    return any(_words(q) in words for q in CAPABILITY_QUESTIONS)
 
 
 def is_skip(text: str) -> bool:

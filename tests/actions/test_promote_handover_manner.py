@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.handover import ActionHandback, ActionHandover, build_handover_summary
 from actions.hub_api import HandoverResult, HubApiError
-from actions.manner import ActionAcknowledgeFrustration, ActionHandleFallback
+from actions.manner import ActionAcknowledgeFrustration, ActionHandleFallback, ActionOutOfScope
 from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
 from tests.actions.support import responses, run, slot, tracker, user
 
@@ -68,6 +68,14 @@ def test_asking_for_a_person_again_while_handed_over_is_not_a_second_handover():
     t = tracker({"handover": "queued"}, intent="express_frustration", text="useless, get me a real person")
     messages, _, events = run(ActionAcknowledgeFrustration(), t)
     assert responses(messages) == ["utter_frustration_empathy"] and not [e for e in events if e.get("event") == "followup"]
+
+
+def test_what_can_you_do_is_answered_with_what_the_assistant_does_not_a_refusal():
+    for text in ("what can you do?", "so how can you help me", "What else can you do"):
+        messages, _, _ = run(ActionOutOfScope(), tracker({}, intent="out_of_scope", text=text))
+        assert responses(messages) == ["utter_iamabot"], text
+    messages, _, _ = run(ActionOutOfScope(), tracker({}, intent="out_of_scope", text="what's the weather like"))
+    assert responses(messages) == ["utter_out_of_scope"]
 
 
 def test_two_misunderstandings_in_a_row_offer_an_adviser():

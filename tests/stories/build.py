@@ -283,7 +283,7 @@ def conversation() -> list[dict[str, Any]]:
               say("thanks", "thank"), act("utter_you_are_welcome"),
               say("bye", "goodbye"), act("utter_goodbye")),
         story("out of scope says what we can help with (repair)",
-              say("what's the weather like today", "out_of_scope"), act("utter_out_of_scope"),
+              say("what's the weather like today", "out_of_scope"), act("action_out_of_scope"),
               say(f"ok, {CT} then", "state_goal", service="pay_council_tax"), checked("pay_council_tax"),
               act("utter_ask_familiarity")),
         story("start again (repair)",
