@@ -43,6 +43,17 @@ NOT_WANTED = ("don't want", "dont want", "do not want", "no need for", "without"
 CAPABILITY_QUESTIONS = ("what can you do", "what do you do", "what can you help with", "what can you help me with",
                         "what do you help with", "how can you help", "how do you help", "what are you for",
                         "what else can you do", "what can i ask you", "what can you help me do")
+# "what do i do now?" is a question about the step the customer is on, though the NLU reads it as
+# "done" (its training has "what now" and "what's next", which are): the step is given again
+WHAT_TO_DO = frozenset({
+    "what do i do", "what do i do now", "what do i do here", "what do i do on this page", "what do i do then",
+    "what am i supposed to do", "what am i supposed to do now", "what am i meant to do", "what am i meant to do now",
+    "what do i have to do", "what do i have to do now", "what do i need to do", "what do i need to do now",
+    "what should i do", "what should i do now", "what do i do with this", "what do i do with this page",
+    "i don t know what to do", "not sure what to do", "i m not sure what to do", "what do i put",
+    "what do i put here", "what do i type", "what do i type here",
+})
+FILLERS = ("ok", "okay", "so", "right", "um", "erm", "er", "and", "sorry", "hmm", "but")
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august",
           "september", "october", "november", "december")
 
@@ -68,6 +79,14 @@ def asks_what_we_do(text: str) -> bool:
     """"what can you do?", "so how can you help me": the customer asks what the assistant is for."""
     words = _words(text)
     return any(_words(q) in words for q in CAPABILITY_QUESTIONS)
+
+
+def asks_what_to_do(text: str) -> bool:
+    """"what do i do now?", "ok so what am i supposed to do": a question about this step, not "done"."""
+    words = re.sub(r"[^a-z ]+", " ", text.lower()).split()
+    while words and words[0] in FILLERS:
+        words = words[1:]
+    return " ".join(words) in WHAT_TO_DO
 
 
 def is_skip(text: str) -> bool:

@@ -17,6 +17,7 @@ from actions.conversation import (
     step_on_page,
     stuck_count_at_step,
 )
+from actions.parsing import asks_what_to_do
 from actions.status import check_status, say_status
 from bot.catalogue import Service
 from bot.catalogue.models import Problem, Step, page_path
@@ -108,6 +109,9 @@ class ActionStepThrough(CatalogueAction, Action):
         events = [SlotSet("service", service.id)]
         if intent == "request_step_through" or (mode != "step_through" and intent == "stuck"):
             return events + await self.start(guide, service, tracker)
+        if intent == "step_done" and mode == "step_through" and asks_what_to_do(tracker.latest_message.get("text") or ""):
+            # "what do i do now?": the step they are on, again, not the next one
+            return events + guide.give(service, self.where(guide, service, tracker), lead="utter_stuck_no_known_problems")
         if intent == "step_done":
             return events + self.on_done(guide, service, mode, tracker)
         if intent == "stuck":

@@ -69,6 +69,19 @@ def test_done_moves_to_the_next_step_with_encouragement(catalogue):
     assert slots["current_step"] == "account" and slots["outcome"] == "waiting"
 
 
+def test_what_do_i_do_now_gives_the_step_again_not_the_next_one(catalogue):
+    """The NLU reads "what do i do now" as done; before, the customer was told "Well done, that's
+    gone through" and given the next step."""
+    for text in ("what do i do now?", "ok so what am i supposed to do", "I don't know what to do"):
+        t = tracker({**STEPPING, "current_step": "start"}, intent="step_done", text=text)
+        messages, slots, _ = run(step_through(catalogue), t)
+        assert responses(messages) == ["utter_stuck_no_known_problems", "utter_step_with_link"], text
+        assert slots["current_step"] == "start"
+    t = tracker({**STEPPING, "current_step": "start"}, intent="step_done", text="done, what now?")
+    _, slots, _ = run(step_through(catalogue), t)
+    assert slots["current_step"] == "account"
+
+
 def test_done_while_the_page_has_not_moved_says_so(catalogue):
     t = tracker({**STEPPING, "current_step": "account"}, intent="step_done",
                 metadata={"page": "/council-tax/pay/account"})
