@@ -9,6 +9,7 @@ from bot.evaluate import (
     choose_thresholds,
     entities_from_intents,
     entity_report,
+    headline,
     predicted_entities,
     scores,
     without_unseen_synonyms,
@@ -108,3 +109,10 @@ def test_a_fold_keeps_only_the_synonyms_its_own_messages_teach():
     train = TrainingData(training_examples=[taught],
                          entity_synonyms={"card was declined": "card_declined", "payment bounced": "card_declined"})
     assert without_unseen_synonyms(train).entity_synonyms == {"card was declined": "card_declined"}
+
+
+def test_a_figure_that_misses_its_target_never_reads_as_the_target():
+    """The summary said "0.950 | >= 0.95 NOT met" for 0.94995: it now shows the figure that misses."""
+    assert headline(0.94995, 0.95) == "0.94995"
+    assert headline(0.951, 0.95) == "0.951" and headline(0.95, 0.95) == "0.950"
+    assert headline(0.9253, 0.90) == "0.925"
