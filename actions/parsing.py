@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -35,8 +35,10 @@ ACKNOWLEDGEMENTS = frozenset({
 # A person named in a message ("get me a human", "let me speak to someone"): a frustrated customer who
 # asks for one is passed to an adviser at once, not asked to carry on (STANDARD P9: frustration can
 # lead to an adviser).
-PERSON_WORDS = ("human", "a person", "real person", "someone", "somebody", "adviser", "advisor",
-                "agent", "operator", "member of staff", "staff member", "customer services")
+# ("someone" only where it asks for one: "has someone even tested this site" is not a request)
+PERSON_WORDS = ("human", "a person", "real person", "actual person", "adviser", "advisor", "agent", "operator",
+                "member of staff", "staff member", "speak to someone", "talk to someone", "speak to somebody",
+                "talk to somebody", "get me someone", "someone real", "someone who can help")
 NOT_WANTED = ("don't want", "dont want", "do not want", "no need for", "without")
 # "what can you do?": classified out of scope (an intent of its own cost the NLU target), answered
 # with what the assistant does, not "that's not something I can help with"
@@ -67,18 +69,20 @@ def is_bare_acknowledgement(text: str) -> bool:
     return " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) in ACKNOWLEDGEMENTS
 
 
+def _says_any(text: str, phrases: Iterable[str]) -> bool:
+    """One of the phrases is in the text, as whole words (case and punctuation aside)."""
+    words = _words(text)
+    return any(_words(phrase) in words for phrase in phrases)
+
+
 def asks_for_person(text: str) -> bool:
     """The message asks for a person, and does not turn one down ("i don't want a human")."""
-    words = _words(text)
-    if any(_words(w) in words for w in NOT_WANTED):
-        return False
-    return any(_words(w) in words for w in PERSON_WORDS)
+    return _says_any(text, PERSON_WORDS) and not _says_any(text, NOT_WANTED)
 
 
 def asks_what_we_do(text: str) -> bool:
     """"what can you do?", "so how can you help me": the customer asks what the assistant is for."""
-    words = _words(text)
-    return any(_words(q) in words for q in CAPABILITY_QUESTIONS)
+    return _says_any(text, CAPABILITY_QUESTIONS)
 
 
 def asks_what_to_do(text: str) -> bool:

@@ -58,7 +58,8 @@ def test_a_frustrated_customer_who_asks_for_a_person_is_handed_over_at_once():
 
 
 def test_a_person_turned_down_or_not_named_is_not_a_handover():
-    for text in ("this is ridiculous, i don't want a human i want it to work", "this is so annoying"):
+    for text in ("this is ridiculous, i don't want a human i want it to work", "this is so annoying",
+                 "has someone even tested this website"):
         messages, _, events = run(ActionAcknowledgeFrustration(), tracker({}, intent="express_frustration", text=text))
         assert responses(messages) == ["utter_frustration_empathy"], text
         assert not [e for e in events if e.get("event") == "followup"]
