@@ -103,12 +103,12 @@ def average_minutes() -> float:
     return max(1.0, sum(spent) / len(spent))
 
 
-def place(handover: Handover) -> QueuePlace:
+def place(handover: Handover, online: int | None = None) -> QueuePlace:
     """Where the customer is in the queue and about how long they will wait: advisers with no chat
     open take the first customers at once (about a minute); the rest wait for the advisers online
     to finish chats of about `average_minutes` each."""
     where = position(handover)
-    online = advisers_online()
+    online = advisers_online() if online is None else online  # the caller may have counted them just now
     if not where:
         return QueuePlace(0, 0, online)
     behind_busy = max(0, where - advisers_free())

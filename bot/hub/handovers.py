@@ -152,8 +152,8 @@ class SummaryProblem(ValueError):
         self.fields = fields
 
 
-def _queued(handover: Handover, status: int, already_open: bool = False):
-    place = desk.place(handover)
+def _queued(handover: Handover, status: int, already_open: bool = False, online: int | None = None):
+    place = desk.place(handover, online)
     hours = console_settings(current_app).opening_hours
     return jsonify({
         "handover_id": handover.id,
@@ -186,10 +186,13 @@ def create_handover():
     hours = console_settings(current_app).opening_hours
     now = utcnow()
     why_not = None
+    online = None
     if not hours.is_open(now):
         why_not = "out_of_hours"
-    elif advisers_online() == 0:
-        why_not = "no_adviser_online"
+    else:
+        online = advisers_online()  # counted once: the queue place below reuses it
+        if online == 0:
+            why_not = "no_adviser_online"
     handover = Handover(status="callback" if why_not else "waiting", **summary)
     db.session.add(handover)
     if not why_not:
@@ -220,7 +223,7 @@ def create_handover():
     sockets = current_app.extensions.get("wayfinder.sockets")
     if sockets is not None:  # the widget shows "waiting for an adviser" and the way back
         sockets.tell_talking_to(conversation)
-    return _queued(handover, 201)
+    return _queued(handover, 201, online=online)
 
 
 @bp.post("/api/callbacks")
