@@ -70,3 +70,26 @@ def test_a_rating_the_hub_refuses_is_said_and_kept_in_the_form(page, site):
     form.get_by_role("button", name="Send rating").click()
     expect(form.get_by_role("alert")).to_contain_text("couldn't send your rating")
     expect(form.get_by_label("5", exact=True)).to_be_checked()
+
+
+def test_a_rating_being_written_survives_a_reconnect(page, site):
+    """A network blip while the form is open: the history is drawn again on reconnecting, and the
+    form (with the choice and the comment) used to go with the old messages."""
+    open_chat(page, site)
+    say(page, "hello")
+    expect(page.locator(f"{LOG} > [data-sender=bot]")).not_to_have_count(0)
+    page.get_by_role("button", name="Rate this chat").click()
+    form = page.locator(f"{LOG} form.wf-rating")
+    form.get_by_label("4", exact=True).check()
+    form.get_by_label("Anything you'd like to tell us? (optional)").fill("quick and clear")
+    page.evaluate("""() => {
+        window.historyDrawn = 0;
+        const draw = Wayfinder.chat.renderHistory.bind(Wayfinder.chat);
+        Wayfinder.chat.renderHistory = (messages) => { draw(messages); window.historyDrawn += 1; };
+        Wayfinder.chat.socket.io.engine.close();
+    }""")
+    page.wait_for_function("() => window.historyDrawn > 0", timeout=15_000)
+    expect(form.get_by_label("4", exact=True)).to_be_checked()
+    expect(form.get_by_label("Anything you'd like to tell us? (optional)")).to_have_value("quick and clear")
+    form.get_by_role("button", name="Send rating").click()
+    expect(page.locator(LOG)).to_contain_text("Thank you: your rating helps us improve this service.")

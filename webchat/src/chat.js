@@ -202,6 +202,11 @@
     });
     this.pending = {};
     this.outbox().forEach(function (item) { self.showPending(item, "queued"); });
+    // A rating being written survives a reconnect: the same form, with what was chosen and typed,
+    // is the newest item again (clearMessages took it out with the messages).
+    if (this.rating && this.rating.form && this.rating.form.tagName === "FORM") {
+      view.log.appendChild(this.rating.form);
+    }
     // Back on the page where the assistant last pointed at something: point at it again.
     var where = this.perTab.getItem(this.keys.highlight);
     if (latestCustom && latestCustom.highlight && where === window.location.pathname) {
