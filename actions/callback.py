@@ -21,7 +21,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.hub_api import HubApi, HubApiError, default_hub_api
 from actions.steps import WAITING, outcome
-from bot.callback_details import contact_from_words, name_from_words, preferred_time_from_words
+from bot.callback_details import (
+    EMAIL_IN_TEXT,
+    PHONE_IN_TEXT,
+    contact_from_words,
+    name_from_words,
+    preferred_time_from_words,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +48,7 @@ _CONTACT_LEAD = re.compile(
 def _without_contact(text: str) -> str:
     """What is left of a message once its email address and phone number, and the words that lead
     up to them, are taken out: "Sam Jones and my email is sam@example.com" → "Sam Jones"."""
-    text = re.sub(r"[^\s@,;<>()]+@[^\s@,;<>()]+", " ", text)
-    text = re.sub(r"\+?\d[\d\s\-().]{7,}\d", " ", text)
+    text = PHONE_IN_TEXT.sub(" ", EMAIL_IN_TEXT.sub(" ", text))
     text = _CONTACT_LEAD.sub("", re.sub(r"\s+", " ", text).strip(" ,;.-"))
     return text.strip(" ,;.-")
 

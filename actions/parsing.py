@@ -64,9 +64,14 @@ def _words(text: str) -> str:
     return " " + re.sub(r"[^a-z0-9/@.\-]+", " ", text.lower()).strip() + " "
 
 
+def _letters(text: str) -> list[str]:
+    """The words of a message in lower case, letters only ("Don't!" → ["don", "t"])."""
+    return re.sub(r"[^a-z ]+", " ", text.lower()).split()
+
+
 def is_bare_acknowledgement(text: str) -> bool:
     """"ok", "right then", "thanks": read, not answered (punctuation and case aside)."""
-    return " ".join(re.sub(r"[^a-z ]+", " ", text.lower()).split()) in ACKNOWLEDGEMENTS
+    return " ".join(_letters(text)) in ACKNOWLEDGEMENTS
 
 
 def _says_any(text: str, phrases: Iterable[str]) -> bool:
@@ -87,7 +92,7 @@ def asks_what_we_do(text: str) -> bool:
 
 def asks_what_to_do(text: str) -> bool:
     """"what do i do now?", "ok so what am i supposed to do": a question about this step, not "done"."""
-    words = re.sub(r"[^a-z ]+", " ", text.lower()).split()
+    words = _letters(text)
     while words and words[0] in FILLERS:
         words = words[1:]
     return " ".join(words) in WHAT_TO_DO

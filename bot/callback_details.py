@@ -19,6 +19,9 @@ _NAME = re.compile(r"^[^\W\d_][\w .,'’\-]{0,99}$")
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 _UK_PHONE = re.compile(r"^(?:0\d{9,10}|\+44\d{9,10})$")
 _INTERNATIONAL = re.compile(r"^\+[1-9]\d{7,14}$")
+# an email address or phone number somewhere in what the customer typed
+EMAIL_IN_TEXT = re.compile(r"[^\s@,;<>()]+@[^\s@,;<>()]+")
+PHONE_IN_TEXT = re.compile(r"\+?[\d][\d\s\-().]{7,}\d")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]{1,63})+$")
 
 
@@ -106,10 +109,10 @@ def name_from_words(value: Any) -> str:
 def contact_from_words(value: Any) -> tuple[str, str]:
     """("email", address) or ("phone", number) from what the customer typed; ValueError otherwise."""
     text = _text(value)
-    address = re.search(r"[^\s@,;<>()]+@[^\s@,;<>()]+", text)
+    address = EMAIL_IN_TEXT.search(text)
     if address:
         return "email", clean_email(address.group(0).rstrip("."))
-    number = re.search(r"\+?[\d][\d\s\-().]{7,}\d", text)
+    number = PHONE_IN_TEXT.search(text)
     if number:
         return "phone", clean_phone(number.group(0))
     raise ValueError("Please give a phone number (such as 07700 900 123) or an email address.")

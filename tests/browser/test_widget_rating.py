@@ -36,12 +36,17 @@ def site(tmp_path) -> Iterator[dict]:
         portal.stop()
 
 
-def test_the_customer_rates_the_chat_with_the_keyboard_and_the_hub_keeps_it(page, site):
+def open_rating(page, site):
+    """A chat with one answer, and its rating form opened with "Rate this chat"."""
     open_chat(page, site)
     say(page, "hello")
     expect(page.locator(f"{LOG} > [data-sender=bot]")).not_to_have_count(0)
     page.get_by_role("button", name="Rate this chat").click()
-    form = page.locator(f"{LOG} form.wf-rating")
+    return page.locator(f"{LOG} form.wf-rating")
+
+
+def test_the_customer_rates_the_chat_with_the_keyboard_and_the_hub_keeps_it(page, site):
+    form = open_rating(page, site)
     expect(form.get_by_role("group", name="How helpful was this chat?")).to_be_visible()
     expect(form.get_by_label("1", exact=True)).to_be_focused()
     form.get_by_role("button", name="Send rating").click()
@@ -59,11 +64,7 @@ def test_the_customer_rates_the_chat_with_the_keyboard_and_the_hub_keeps_it(page
 
 
 def test_a_rating_the_hub_refuses_is_said_and_kept_in_the_form(page, site):
-    open_chat(page, site)
-    say(page, "hello")
-    expect(page.locator(f"{LOG} > [data-sender=bot]")).not_to_have_count(0)
-    page.get_by_role("button", name="Rate this chat").click()
-    form = page.locator(f"{LOG} form.wf-rating")
+    form = open_rating(page, site)
     form.get_by_label("5", exact=True).check()
     # a comment longer than the hub accepts (the box's maxlength is bypassed on purpose)
     form.locator("textarea").evaluate("t => { t.removeAttribute('maxlength'); t.value = 'x'.repeat(1200); }")
@@ -75,11 +76,7 @@ def test_a_rating_the_hub_refuses_is_said_and_kept_in_the_form(page, site):
 def test_a_rating_being_written_survives_a_reconnect(page, site):
     """A network blip while the form is open: the history is drawn again on reconnecting, and the
     form (with the choice and the comment) used to go with the old messages."""
-    open_chat(page, site)
-    say(page, "hello")
-    expect(page.locator(f"{LOG} > [data-sender=bot]")).not_to_have_count(0)
-    page.get_by_role("button", name="Rate this chat").click()
-    form = page.locator(f"{LOG} form.wf-rating")
+    form = open_rating(page, site)
     form.get_by_label("4", exact=True).check()
     form.get_by_label("Anything you'd like to tell us? (optional)").fill("quick and clear")
     page.evaluate("""() => {
