@@ -223,6 +223,32 @@ def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
     return value
 
 
+# The questions a customer answers with a choice (yes / no, or a button). Something else said in
+# between (thanks, "are you a bot?", what the assistant did not follow or does not cover) is
+# answered, and the question is asked again, so that the answer to it still counts: the dialogue's
+# rules take a "yes" as the answer to the question asked just before it.
+QUESTIONS_ASKED_AGAIN = ("utter_ask_familiarity", "action_agree_problem", "action_offer_support_options",
+                         "action_read_back")
+
+
+def pending_question(tracker: Tracker) -> str | None:
+    """The question (one of QUESTIONS_ASKED_AGAIN) the customer's latest message came in answer to,
+    else None. The agreement during a step-through is not one: it answered a problem on a page."""
+    answered = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            if answered:
+                return None
+            answered = True
+        elif kind == "action" and answered and event.get("name") not in (None, "action_listen"):
+            name = event["name"]
+            if name == "action_agree_problem" and tracker.get_slot("support_mode") == "step_through":
+                return None
+            return name if name in QUESTIONS_ASKED_AGAIN else None
+    return None
+
+
 # What the assistant says that tells a customer new to online services it will take it slowly:
 # always for the acknowledgement, and for the agreement when it was said to a new customer.
 REASSURING_ALWAYS = frozenset({"utter_ack_new_user"})

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.conversation import count_intent, trailing_intents
+from actions.conversation import count_intent, latest_intent, pending_question, trailing_intents
 from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
 
@@ -47,12 +47,17 @@ class ActionOutOfScope(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         asked = asks_what_we_do(tracker.latest_message.get("text") or "")
+        question = pending_question(tracker)
+        if question:
+            dispatcher.utter_message(response="utter_iamabot_ask_again" if asked else "utter_out_of_scope_ask_again")
+            return [FollowupAction(question)]
         dispatcher.utter_message(response="utter_iamabot" if asked else "utter_out_of_scope")
         return []
 
 
 class ActionHandleFallback(Action):
-    """"I didn't follow" with what we can help with; two in a row, an adviser is offered."""
+    """"I didn't follow" with what we can help with, or, when the customer was answering a question,
+    the question again; two in a row, an adviser is offered."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -63,5 +68,38 @@ class ActionHandleFallback(Action):
         if trailing_intents(tracker, "nlu_fallback") >= FALLBACKS_BEFORE_ADVISER and not tracker.get_slot("handover"):
             dispatcher.utter_message(response="utter_default_offer_adviser")
             return [outcome(ADVISER_OFFERED)]
+        question = pending_question(tracker)
+        if question:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
+            dispatcher.utter_message(response="utter_default_ask_again")
+            return [outcome(WAITING), FollowupAction(question)]
         dispatcher.utter_message(response="utter_default")
         return [outcome(WAITING)]
+
+
+# What is said to a greeting, thanks or "are you a bot?": on its own, and with a question pending
+# (then the question follows, asked again).
+ASIDES = {
+    "greet": ("utter_greet", "utter_greet_ask_again"),
+    "thank": ("utter_you_are_welcome", "utter_you_are_welcome_ask_again"),
+    "bot_challenge": ("utter_iamabot", "utter_iamabot_ask_again"),
+}
+
+
+class ActionSmallTalk(Action):
+    """Greetings, thanks and "are you a bot?" answered. Said in the middle of a question ("Have I got
+    that right?", "Shall I go ahead?"), the answer is short and the question is asked again, so the
+    customer's yes to it still counts (before, it was not understood, and every yes after it too)."""
+
+    def name(self) -> str:
+        return "action_small_talk"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        alone, asking_again = ASIDES.get(latest_intent(tracker), ASIDES["greet"])
+        question = pending_question(tracker)
+        if question:
+            dispatcher.utter_message(response=asking_again)
+            return [FollowupAction(question)]
+        dispatcher.utter_message(response=alone)
+        return []

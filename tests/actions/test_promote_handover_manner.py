@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from actions.handover import ActionHandback, ActionHandover, build_handover_summary
 from actions.hub_api import HandoverResult, HubApiError
-from actions.manner import ActionAcknowledgeFrustration, ActionHandleFallback, ActionOutOfScope
+from actions.manner import (
+    ActionAcknowledgeFrustration,
+    ActionHandleFallback,
+    ActionOutOfScope,
+    ActionSmallTalk,
+)
 from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
 from tests.actions.support import responses, run, slot, tracker, user
 
@@ -92,6 +97,66 @@ def test_misunderstandings_apart_do_not_count_as_in_a_row():
     messages, _, _ = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback", events=events + [slot("x", 1)]))
     assert responses(messages) == ["utter_default"]
 
+
+
+def asked(question: str) -> list[dict]:
+    """The assistant asked `question` and listened: the customer's next message answers it (or not)."""
+    return [user("state_goal"), {"event": "action", "name": question}, {"event": "bot", "text": "?"},
+            {"event": "action", "name": "action_listen"}]
+
+
+def followups(events: list[dict]) -> list[str]:
+    return [e["name"] for e in events if e.get("event") == "followup"]
+
+
+def test_an_aside_in_the_middle_of_a_question_is_answered_and_the_question_asked_again():
+    """Before: "thanks" or "are you a bot?" at "Have I got that right?" lost the question, and every
+    "yes" after it was not understood."""
+    for question in ("action_agree_problem", "utter_ask_familiarity", "action_offer_support_options",
+                     "action_read_back"):
+        for intent, said in (("thank", "utter_you_are_welcome_ask_again"), ("greet", "utter_greet_ask_again"),
+                             ("bot_challenge", "utter_iamabot_ask_again")):
+            messages, _, events = run(ActionSmallTalk(), tracker({}, intent=intent, events=asked(question) + [user(intent)]))
+            assert responses(messages) == [said] and followups(events) == [question], (question, intent)
+        messages, slots, events = run(ActionHandleFallback(),
+                                      tracker({}, intent="nlu_fallback", events=asked(question) + [user("nlu_fallback")]))
+        assert responses(messages) == ["utter_default_ask_again"] and followups(events) == [question]
+        assert slots == {"outcome": "waiting"}
+        for text, said in (("what's the weather", "utter_out_of_scope_ask_again"), ("what can you do", "utter_iamabot_ask_again")):
+            t = tracker({}, intent="out_of_scope", text=text, events=asked(question) + [user("out_of_scope", text)])
+            messages, _, events = run(ActionOutOfScope(), t)
+            assert responses(messages) == [said] and followups(events) == [question], (question, text)
+
+
+def test_an_aside_with_no_question_pending_gets_the_whole_answer_and_nothing_asked_again():
+    for intent, said in (("thank", "utter_you_are_welcome"), ("greet", "utter_greet"), ("bot_challenge", "utter_iamabot")):
+        messages, _, events = run(ActionSmallTalk(), tracker({}, intent=intent))
+        assert responses(messages) == [said] and not followups(events)
+        # the last thing said was not a question with a choice (a step, an answer to "why?")
+        events_before = asked("action_step_through") + [user(intent)]
+        messages, _, events = run(ActionSmallTalk(), tracker({}, intent=intent, events=events_before))
+        assert responses(messages) == [said] and not followups(events)
+    # an earlier question, answered since, is not asked again
+    earlier = asked("action_agree_problem") + [user("affirm"), {"event": "action", "name": "action_retry_alone"},
+                                               {"event": "action", "name": "action_listen"}, user("thank")]
+    messages, _, events = run(ActionSmallTalk(), tracker({}, intent="thank", events=earlier))
+    assert responses(messages) == ["utter_you_are_welcome"] and not followups(events)
+
+
+def test_the_agreement_during_a_step_through_is_not_asked_again():
+    """There it answered a problem on a page: "thanks" after it is not a reason to agree the plan again."""
+    t = tracker({"support_mode": "step_through"}, intent="thank", events=asked("action_agree_problem") + [user("thank")])
+    messages, _, events = run(ActionSmallTalk(), t)
+    assert responses(messages) == ["utter_you_are_welcome"] and not followups(events)
+
+
+def test_a_second_misunderstanding_at_a_question_offers_an_adviser_not_the_question():
+    events = asked("action_agree_problem") + [user("nlu_fallback"), {"event": "action", "name": "action_handle_fallback"},
+                                              {"event": "action", "name": "action_agree_problem"},
+                                              {"event": "action", "name": "action_listen"}, user("nlu_fallback")]
+    messages, slots, events = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback", events=events))
+    assert responses(messages) == ["utter_default_offer_adviser"] and slots == {"outcome": "adviser_offered"}
+    assert not followups(events)
 
 # --- handover (CS16) ------------------------------------------------------------------------
 

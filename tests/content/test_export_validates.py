@@ -26,7 +26,7 @@ def tracker_events(conversation_id: str) -> list[dict]:
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": "hi there", "parse_data": {"intent": {"name": "greet", "confidence": 0.99},
                                                              "entities": []}},
-        {"event": "action", "name": "utter_greet"}, {"event": "bot", "text": "Hello"},
+        {"event": "action", "name": "action_small_talk"}, {"event": "bot", "text": "Hello"},
         {"event": "action", "name": "action_listen"},
         {"event": "user", "text": GOAL, "parse_data": goal},
         {"event": "slot", "name": "service", "value": "pay_council_tax"},

@@ -214,3 +214,25 @@ def test_a_problem_told_of_while_stepping_through_is_helped_with_on_its_step(sta
     said = text_of(chat.say("it says my registration isn't recognised", page="/parking/permit/vehicle"))
     assert "vehicle register" in said and "Let me check I've understood" not in said
     assert chat.slot("support_mode") == "step_through" and chat.slot("problem") == "vehicle_not_found"
+
+
+def test_something_else_said_in_the_middle_of_a_question_does_not_lose_it(stack):
+    """P6, P9: "thanks", "are you a bot?", a question we don't cover or words we don't follow, said
+    while "Have I got that right?" waits, are answered and the question is asked again, so the yes
+    after them still counts. Before, the question was lost and every yes after it was "Sorry, I
+    didn't quite follow that", with the services listed again."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i need to renew my parking permit", page="/parking/permit")
+    assert "Have I got that right?" in text_of(chat.say("first time"))
+    for aside, answer in (("thanks", "You're welcome."), ("are you a bot?", "a computer program"),
+                          ("what's the weather like today", "not something I can help with here"),
+                          ("the thing with the stuff", "didn't quite follow")):
+        said = text_of(chat.say(aside))
+        assert answer in said and "Have I got that right?" in said, aside
+        assert "I can help you pay council tax" not in said  # not the list of services, mid-question
+    said = text_of(chat.say("yes"))
+    assert "didn't quite follow" not in said and "How would you like to carry on?" in said
+    said = text_of(chat.say("thank you"))
+    assert "You're welcome." in said and "How would you like to carry on?" in said
+    assert "Step 1 of" in text_of(chat.say("step me through it", page="/parking/permit"))
