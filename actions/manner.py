@@ -8,9 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.context import CatalogueAction
 from actions.conversation import count_intent, latest_intent, pending_question, trailing_intents
 from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
+from actions.why import say_what_is_needed
 
 FRUSTRATION_BEFORE_ADVISER = 2
 FALLBACKS_BEFORE_ADVISER = 2
@@ -36,7 +38,7 @@ class ActionAcknowledgeFrustration(Action):
         return [outcome(WAITING)]
 
 
-class ActionOutOfScope(Action):
+class ActionOutOfScope(CatalogueAction, Action):
     """Something we don't cover: said so, with what we do. "What can you do?" (out of scope to the
     NLU) is answered with what the assistant does, not "that's not something I can help with"."""
 
@@ -46,8 +48,10 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        asked = asks_what_we_do(tracker.latest_message.get("text") or "")
         question = pending_question(tracker)
+        if say_what_is_needed(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
+            return [FollowupAction(question)] if question else []
+        asked = asks_what_we_do(tracker.latest_message.get("text") or "")
         if question:
             dispatcher.utter_message(response="utter_iamabot_ask_again" if asked else "utter_out_of_scope_ask_again")
             return [FollowupAction(question)]
@@ -55,7 +59,7 @@ class ActionOutOfScope(Action):
         return []
 
 
-class ActionHandleFallback(Action):
+class ActionHandleFallback(CatalogueAction, Action):
     """"I didn't follow" with what we can help with, or, when the customer was answering a question,
     the question again; two in a row, an adviser is offered."""
 
@@ -65,10 +69,12 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        question = pending_question(tracker)
+        if say_what_is_needed(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
+            return [FollowupAction(question)] if question else []  # understood after all
         if trailing_intents(tracker, "nlu_fallback") >= FALLBACKS_BEFORE_ADVISER and not tracker.get_slot("handover"):
             dispatcher.utter_message(response="utter_default_offer_adviser")
             return [outcome(ADVISER_OFFERED)]
-        question = pending_question(tracker)
         if question:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
             dispatcher.utter_message(response="utter_default_ask_again")
             return [outcome(WAITING), FollowupAction(question)]

@@ -45,6 +45,14 @@ NOT_WANTED = ("don't want", "dont want", "do not want", "no need for", "without"
 CAPABILITY_QUESTIONS = ("what can you do", "what do you do", "what can you help with", "what can you help me with",
                         "what do you help with", "how can you help", "how do you help", "what are you for",
                         "what else can you do", "what can i ask you", "what can you help me do")
+# "what do i need?", "what documents do i need?": what to have ready (the catalogue's `you_need`).
+# The NLU reads these as out of scope, stuck, "why?" or not understood, so the actions check the words.
+NEEDS_QUESTIONS = ("what do i need", "what will i need", "what would i need", "what do i have to have",
+                   "what documents", "what document", "what paperwork", "what should i have ready",
+                   "what do i need to have ready", "what will i need to have ready", "what i ll need",
+                   "do i need anything", "what do you need from me", "what information do you need",
+                   "what info do you need", "what details do you need", "tell me what i need")
+NOT_NEEDS = ("need to do", "need to press", "need to click", "need to type", "need to enter", "need to put")
 # "what do i do now?" is a question about the step the customer is on, though the NLU reads it as
 # "done" (its training has "what now" and "what's next", which are): the step is given again
 WHAT_TO_DO = frozenset({
@@ -88,6 +96,12 @@ def asks_for_person(text: str) -> bool:
 def asks_what_we_do(text: str) -> bool:
     """"what can you do?", "so how can you help me": the customer asks what the assistant is for."""
     return _says_any(text, CAPABILITY_QUESTIONS)
+
+
+def asks_what_is_needed(text: str) -> bool:
+    """"what do i need?", "what documents do i need": what to have ready, not what to do on this page
+    ("what do i need to do now?" is that)."""
+    return _says_any(text, NEEDS_QUESTIONS) and not _says_any(text, NOT_NEEDS) and not asks_what_to_do(text)
 
 
 def asks_what_to_do(text: str) -> bool:

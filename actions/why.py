@@ -5,17 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import current_step
+from actions.conversation import current_step, lower_first, pending_question
+from actions.parsing import asks_what_is_needed
+from bot.catalogue import Service
 
 IDENTITY_FORM = "identity_form"
 COMPLETION_FORM = "completion_form"
+# "Why?" said to one of the assistant's own questions: why it asks, then the question again
+WHY_WE_ASK = {
+    "utter_ask_familiarity": "utter_why_familiarity",
+    "action_agree_problem": "utter_why_agreement",
+    "action_offer_support_options": "utter_why_options",
+    "action_read_back": "utter_why_consent",
+}
+
+
+def say_what_is_needed(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
+    """"What do i need?" with the service known and its `you_need` written: the list is said (True).
+    The NLU reads the question as out of scope, stuck, "why?" or not understood, so each of those
+    actions asks this first."""
+    if service is None or not service.you_need or not asks_what_is_needed(tracker.latest_message.get("text") or ""):
+        return False
+    dispatcher.utter_message(response="utter_you_need", goal=lower_first(service.name),
+                             needs="\n".join(f"• {item}" for item in service.you_need))
+    return True
 
 
 class ActionExplainWhy(CatalogueAction, Action):
-    """Answers "why?" from the catalogue: the step's `why`, or why we check who they are."""
+    """Answers "why?" from the catalogue: the step's `why`, why we check who they are, or why we ask
+    the question the customer was answering (asked again after it, so their answer still counts)."""
 
     def name(self) -> str:
         return "action_explain_why"
@@ -31,6 +53,12 @@ class ActionExplainWhy(CatalogueAction, Action):
         if loop == COMPLETION_FORM and service is not None:
             dispatcher.utter_message(response="utter_why_details", service_name=service.name)
             return []
+        question = pending_question(tracker)
+        if say_what_is_needed(dispatcher, tracker, service):  # "what information do you need from me?"
+            return [FollowupAction(question)] if question else []
+        if question in WHY_WE_ASK:
+            dispatcher.utter_message(response=WHY_WE_ASK[question])
+            return [FollowupAction(question)]
         if service is None:
             dispatcher.utter_message(response="utter_why_which_step")
             return []

@@ -138,6 +138,8 @@ class Service(Node):
     id: Id
     name: Text
     summary: Text
+    # what to have ready before starting, one thing each (said when a customer asks "what do i need?")
+    you_need: list[Text] = []
     synonyms: list[Text] = []
     start_url: PagePath
     done_url: PagePath

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from actions.manner import ActionHandleFallback, ActionOutOfScope
+from actions.status import ActionCheckServiceStatus
 from actions.why import ActionExplainWhy
-from tests.actions.support import responses, run, tracker
+from tests.actions.support import FakeApi, entity, responses, run, tracker, user
 
 
 def test_why_on_a_step_page_is_that_steps_why(catalogue):
@@ -34,3 +36,56 @@ def test_why_with_no_step_known_explains_the_service(catalogue):
 def test_why_with_nothing_known_asks_what_about(catalogue):
     messages, _, _ = run(ActionExplainWhy(catalogue), tracker({}, intent="ask_why"))
     assert responses(messages) == ["utter_why_which_step"]
+
+
+def test_why_to_one_of_our_questions_says_why_we_ask_and_asks_it_again(catalogue):
+    """Before: "why do you ask?" at "have you used our online services before?" got the service's
+    summary, the question was lost, and the customer's answer to it was not understood."""
+    for question, said in (("utter_ask_familiarity", "utter_why_familiarity"),
+                           ("action_agree_problem", "utter_why_agreement"),
+                           ("action_offer_support_options", "utter_why_options"),
+                           ("action_read_back", "utter_why_consent")):
+        events = [user("state_goal"), {"event": "action", "name": question},
+                  {"event": "action", "name": "action_listen"}, user("ask_why")]
+        t = tracker({"service": "pay_council_tax"}, intent="ask_why", events=events)
+        messages, _, raw = run(ActionExplainWhy(catalogue), t)
+        assert responses(messages) == [said], question
+        assert [e["name"] for e in raw if e.get("event") == "followup"] == [question]
+
+
+def asked_agreement() -> list[dict]:
+    return [user("state_goal"), {"event": "action", "name": "action_agree_problem"},
+            {"event": "action", "name": "action_listen"}]
+
+
+def test_what_do_i_need_is_answered_from_the_catalogue_whatever_the_nlu_made_of_it(catalogue):
+    """P1: "what paperwork do i need?" (out of scope to the NLU), "what will i need to have ready"
+    (not understood), "what information do you need from me" ("why?") get the service's `you_need`,
+    then the question they interrupted again. Before: "that's not something I can help with"."""
+    permit = catalogue.get("apply_parking_permit")
+    assert any("registration" in item for item in permit.you_need)
+    for action, intent, text in ((ActionOutOfScope(catalogue), "out_of_scope", "what paperwork do i need?"),
+                                 (ActionHandleFallback(catalogue), "nlu_fallback", "what will i need to have ready"),
+                                 (ActionExplainWhy(catalogue), "ask_why", "what information do you need from me")):
+        t = tracker({"service": "apply_parking_permit"}, intent=intent, text=text,
+                    events=asked_agreement() + [user(intent, text)])
+        messages, _, raw = run(action, t)
+        assert responses(messages) == ["utter_you_need"], text
+        assert messages[0]["goal"] == "apply for a resident parking permit"
+        assert messages[0]["needs"].splitlines() == [f"• {item}" for item in permit.you_need]
+        assert [e["name"] for e in raw if e.get("event") == "followup"] == ["action_agree_problem"]
+
+
+def test_what_do_i_need_said_with_the_goal_is_answered_after_the_status(catalogue):
+    text = "what do i need to apply for a parking permit"
+    t = tracker({}, intent="state_goal", text=text, entities=[entity("service", "apply_parking_permit")])
+    messages, slots, _ = run(ActionCheckServiceStatus(catalogue, FakeApi("up")), t)
+    assert responses(messages) == ["utter_service_up", "utter_you_need"] and slots["service"] == "apply_parking_permit"
+
+
+def test_what_do_i_need_without_a_service_or_to_do_on_the_page_is_not_the_list(catalogue):
+    messages, _, _ = run(ActionOutOfScope(catalogue), tracker({}, intent="out_of_scope", text="what do i need?"))
+    assert responses(messages) == ["utter_out_of_scope"]
+    t = tracker({"service": "pay_council_tax"}, intent="out_of_scope", text="what do i need to do now?")
+    messages, _, _ = run(ActionOutOfScope(catalogue), t)
+    assert responses(messages) == ["utter_out_of_scope"]

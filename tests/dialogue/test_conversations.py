@@ -236,3 +236,21 @@ def test_something_else_said_in_the_middle_of_a_question_does_not_lose_it(stack)
     said = text_of(chat.say("thank you"))
     assert "You're welcome." in said and "How would you like to carry on?" in said
     assert "Step 1 of" in text_of(chat.say("step me through it", page="/parking/permit"))
+
+
+def test_why_we_ask_and_what_to_have_ready_are_answered_and_the_conversation_carries_on(stack):
+    """P10, P1: "why do you ask?" at the familiarity question says why, and asks it again;
+    "what documents do i need?" at the agreement lists the catalogue's `you_need` for the service,
+    and asks for the agreement again. Before, both lost the question, and every answer to it after
+    was not understood."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i need a parking permit", page="/parking/permit")
+    said = text_of(chat.say("why do you ask?"))
+    assert "explain things in the way that suits you" in said and "have you used our online services before?" in said
+    assert "Have I got that right?" in text_of(chat.say("no, first time"))
+    said = text_of(chat.say("what documents do i need?"))
+    assert "you'll need:" in said and "registration number" in said and "proof of your address" in said
+    assert "Have I got that right?" in said
+    said = text_of(chat.say("yes"))
+    assert "How would you like to carry on?" in said
