@@ -12,7 +12,7 @@ from actions.context import CatalogueAction
 from actions.conversation import count_intent, latest_intent, pending_question, trailing_intents
 from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
-from actions.why import say_what_is_needed
+from actions.why import answer_about_service
 
 FRUSTRATION_BEFORE_ADVISER = 2
 FALLBACKS_BEFORE_ADVISER = 2
@@ -38,6 +38,16 @@ class ActionAcknowledgeFrustration(Action):
         return [outcome(WAITING)]
 
 
+def question_waiting(tracker: Tracker) -> tuple[bool, list[dict[str, Any]]]:
+    """Whether the customer was in the middle of answering a question, and what asks it again once
+    the aside is answered: one of the assistant's questions (pending_question) is asked again with
+    a FollowupAction; a form (checking who they are, the details to do it for them) asks its own."""
+    question = pending_question(tracker)
+    if question:
+        return True, [FollowupAction(question)]
+    return bool((tracker.active_loop or {}).get("name")), []
+
+
 class ActionOutOfScope(CatalogueAction, Action):
     """Something we don't cover: said so, with what we do. "What can you do?" (out of scope to the
     NLU) is answered with what the assistant does, not "that's not something I can help with"."""
@@ -48,13 +58,13 @@ class ActionOutOfScope(CatalogueAction, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        question = pending_question(tracker)
-        if say_what_is_needed(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
-            return [FollowupAction(question)] if question else []
+        waiting, ask_again = question_waiting(tracker)
+        if answer_about_service(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
+            return ask_again
         asked = asks_what_we_do(tracker.latest_message.get("text") or "")
-        if question:
+        if waiting:
             dispatcher.utter_message(response="utter_iamabot_ask_again" if asked else "utter_out_of_scope_ask_again")
-            return [FollowupAction(question)]
+            return ask_again
         dispatcher.utter_message(response="utter_iamabot" if asked else "utter_out_of_scope")
         return []
 
@@ -69,15 +79,15 @@ class ActionHandleFallback(CatalogueAction, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        question = pending_question(tracker)
-        if say_what_is_needed(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
-            return [FollowupAction(question)] if question else []  # understood after all
+        waiting, ask_again = question_waiting(tracker)
+        if answer_about_service(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
+            return ask_again  # understood after all
         if trailing_intents(tracker, "nlu_fallback") >= FALLBACKS_BEFORE_ADVISER and not tracker.get_slot("handover"):
             dispatcher.utter_message(response="utter_default_offer_adviser")
             return [outcome(ADVISER_OFFERED)]
-        if question:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
+        if waiting:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
             dispatcher.utter_message(response="utter_default_ask_again")
-            return [outcome(WAITING), FollowupAction(question)]
+            return [outcome(WAITING), *ask_again]
         dispatcher.utter_message(response="utter_default")
         return [outcome(WAITING)]
 
@@ -93,8 +103,9 @@ ASIDES = {
 
 class ActionSmallTalk(Action):
     """Greetings, thanks and "are you a bot?" answered. Said in the middle of a question ("Have I got
-    that right?", "Shall I go ahead?"), the answer is short and the question is asked again, so the
-    customer's yes to it still counts (before, it was not understood, and every yes after it too)."""
+    that right?", "Shall I go ahead?", a form's), the answer is short and the question is asked again,
+    so the customer's yes to it still counts (before, it was not understood, and every yes after it
+    too); a form is not offered the list of services or asked "anything else?"."""
 
     def name(self) -> str:
         return "action_small_talk"
@@ -103,9 +114,6 @@ class ActionSmallTalk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         alone, asking_again = ASIDES.get(latest_intent(tracker), ASIDES["greet"])
-        question = pending_question(tracker)
-        if question:
-            dispatcher.utter_message(response=asking_again)
-            return [FollowupAction(question)]
-        dispatcher.utter_message(response=alone)
-        return []
+        waiting, ask_again = question_waiting(tracker)
+        dispatcher.utter_message(response=asking_again if waiting else alone)
+        return ask_again

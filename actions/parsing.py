@@ -53,6 +53,12 @@ NEEDS_QUESTIONS = ("what do i need", "what will i need", "what would i need", "w
                    "do i need anything", "what do you need from me", "what information do you need",
                    "what info do you need", "what details do you need", "tell me what i need")
 NOT_NEEDS = ("need to do", "need to press", "need to click", "need to type", "need to enter", "need to put")
+# "how much is it?", "is it free?": what the service costs (the catalogue's `cost`)
+COST_QUESTIONS = ("how much", "what does it cost", "what will it cost", "what s the cost", "what is the cost",
+                  "is there a charge", "is there a fee", "what s the fee", "what is the fee", "is it free",
+                  "do i have to pay", "do i need to pay", "cost anything", "costs anything", "what s the price",
+                  "what is the price", "what does it cost me")
+NOT_COST = ("how much longer", "how much time", "how much more")
 # "what do i do now?" is a question about the step the customer is on, though the NLU reads it as
 # "done" (its training has "what now" and "what's next", which are): the step is given again
 WHAT_TO_DO = frozenset({
@@ -102,6 +108,12 @@ def asks_what_is_needed(text: str) -> bool:
     """"what do i need?", "what documents do i need": what to have ready, not what to do on this page
     ("what do i need to do now?" is that)."""
     return _says_any(text, NEEDS_QUESTIONS) and not _says_any(text, NOT_NEEDS) and not asks_what_to_do(text)
+
+
+def asks_the_cost(text: str) -> bool:
+    """"how much is it?", "is there a charge?", "how much do i owe?": what the service costs (for
+    council tax, where the balance is shown), not "how much longer?"."""
+    return _says_any(text, COST_QUESTIONS) and not _says_any(text, NOT_COST)
 
 
 def asks_what_to_do(text: str) -> bool:

@@ -19,7 +19,7 @@ from actions.conversation import (
     typed_error_code,
 )
 from actions.service_api import ServiceApi, ServiceApiError, ServiceStatus
-from actions.why import say_what_is_needed
+from actions.why import answer_about_service
 from bot.catalogue import Catalogue, Service
 from bot.catalogue.models import Problem
 
@@ -149,7 +149,7 @@ class ActionCheckServiceStatus(CatalogueAction, Action):
             elif problem is not None and tracker.get_slot("familiarity") is None:
                 # the familiarity question is asked again next: the difficulty is not left unanswered
                 dispatcher.utter_message(response="utter_problem_noted")
-            say_what_is_needed(dispatcher, tracker, service)  # "what do i need to apply for a parking permit?"
+            answer_about_service(dispatcher, tracker, service)  # "what do i need to apply for a parking permit?"
             return events + [SlotSet("system_failure", False)]
         page_problem = problem if problem and problem.system_fault else None
         details = failure_details(service, status, page_problem, page_context(tracker)[1])

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
 from actions.conversation import current_step, lower_first, pending_question
-from actions.parsing import asks_what_is_needed
+from actions.parsing import asks_the_cost, asks_what_is_needed
 from bot.catalogue import Service
 
 IDENTITY_FORM = "identity_form"
@@ -24,15 +24,21 @@ WHY_WE_ASK = {
 }
 
 
-def say_what_is_needed(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
-    """"What do i need?" with the service known and its `you_need` written: the list is said (True).
-    The NLU reads the question as out of scope, stuck, "why?" or not understood, so each of those
-    actions asks this first."""
-    if service is None or not service.you_need or not asks_what_is_needed(tracker.latest_message.get("text") or ""):
+def answer_about_service(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
+    """"What do i need?" (the catalogue's `you_need`) or "how much is it?" (its `cost`), with the
+    service known and the answer written: said, and True. The NLU reads these questions as out of
+    scope, stuck, "why?" or not understood, so each of those actions asks this first."""
+    text = tracker.latest_message.get("text") or ""
+    if service is None:
         return False
-    dispatcher.utter_message(response="utter_you_need", goal=lower_first(service.name),
-                             needs="\n".join(f"• {item}" for item in service.you_need))
-    return True
+    if service.you_need and asks_what_is_needed(text):
+        dispatcher.utter_message(response="utter_you_need", goal=lower_first(service.name),
+                                 needs="\n".join(f"• {item}" for item in service.you_need))
+        return True
+    if service.cost and asks_the_cost(text):
+        dispatcher.utter_message(response="utter_cost", cost=service.cost)
+        return True
+    return False
 
 
 class ActionExplainWhy(CatalogueAction, Action):
@@ -54,7 +60,7 @@ class ActionExplainWhy(CatalogueAction, Action):
             dispatcher.utter_message(response="utter_why_details", service_name=service.name)
             return []
         question = pending_question(tracker)
-        if say_what_is_needed(dispatcher, tracker, service):  # "what information do you need from me?"
+        if answer_about_service(dispatcher, tracker, service):  # "what information do you need from me?"
             return [FollowupAction(question)] if question else []
         if question in WHY_WE_ASK:
             dispatcher.utter_message(response=WHY_WE_ASK[question])

@@ -69,7 +69,12 @@ class ValidateIdentityForm(CatalogueAction, FormValidationAction):
             return {"postcode": None}
         postcode = normalise_postcode(value)
         if postcode is None:
-            dispatcher.utter_message(response="utter_postcode_format")
+            if tracker.get_slot("requested_slot") != "account_reference":
+                dispatcher.utter_message(response="utter_postcode_format")
+            elif "account_reference" not in tracker.slots_to_validate():
+                # the answer to the reference question that the NLU took for a postcode ("RV123456"):
+                # what is wrong with it as a reference, not "that doesn't look like a postcode"
+                dispatcher.utter_message(response="utter_reference_format")
         return {"postcode": postcode}
 
     async def run(

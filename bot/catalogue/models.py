@@ -140,6 +140,8 @@ class Service(Node):
     summary: Text
     # what to have ready before starting, one thing each (said when a customer asks "what do i need?")
     you_need: list[Text] = []
+    # what it costs, in a sentence (said when a customer asks "how much is it?"), "It's free." when it is
+    cost: Text | None = None
     synonyms: list[Text] = []
     start_url: PagePath
     done_url: PagePath

@@ -97,6 +97,25 @@ def test_a_badly_typed_reference_is_explained(catalogue):
     assert responses(messages) == ["utter_reference_format"] and slots["account_reference"] is None
 
 
+def test_a_reference_the_nlu_took_for_a_postcode_is_explained_as_a_reference(catalogue):
+    """"RV123456" typed for the reference was tagged a postcode: the customer was told "that doesn't
+    look like a postcode" when asked for their reference; now what a reference looks like."""
+    t = tracker({"requested_slot": "account_reference", "postcode": "RV123456"}, intent="inform", text="RV123456",
+                active_loop="identity_form", filled={"postcode": "RV123456"})
+    messages, slots, _ = run(ValidateIdentityForm(catalogue, FakeApi()), t, IDENTITY_DOMAIN)
+    assert responses(messages) == ["utter_reference_format"] and slots["postcode"] is None
+    # a bad reference and a bad postcode in one message: each explained once
+    t = tracker({"requested_slot": "account_reference"}, intent="inform", text="1234 and RV1", active_loop="identity_form",
+                filled={"account_reference": "1234", "postcode": "RV1"})
+    messages, _, _ = run(ValidateIdentityForm(catalogue, FakeApi()), t, IDENTITY_DOMAIN)
+    assert responses(messages) == ["utter_reference_format"]
+    # asked for the postcode, a bad one is still said to be one
+    t = tracker({"requested_slot": "postcode", "account_reference": "10000001"}, intent="inform", text="RV1",
+                active_loop="identity_form", filled={"postcode": "RV1"})
+    messages, _, _ = run(ValidateIdentityForm(catalogue, FakeApi()), t, IDENTITY_DOMAIN)
+    assert responses(messages) == ["utter_postcode_format"]
+
+
 # --- the details ---------------------------------------------------------------------------------
 
 LIST_SLOTS = ("items",)  # domain/slots.yml: Rasa's list slot keeps typed text as ["the text"]

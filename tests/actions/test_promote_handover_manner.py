@@ -143,6 +143,18 @@ def test_an_aside_with_no_question_pending_gets_the_whole_answer_and_nothing_ask
     assert responses(messages) == ["utter_you_are_welcome"] and not followups(events)
 
 
+def test_an_aside_while_a_form_asks_gets_the_short_answer_and_the_form_asks_again():
+    """In the identity form "thanks" got "Is there anything else I can help with?" and "are you a
+    bot?" the list of services to choose from, before the form's question; now the short answer."""
+    for action, intent, said in ((ActionSmallTalk(), "thank", "utter_you_are_welcome_ask_again"),
+                                 (ActionSmallTalk(), "bot_challenge", "utter_iamabot_ask_again"),
+                                 (ActionOutOfScope(), "out_of_scope", "utter_out_of_scope_ask_again"),
+                                 (ActionHandleFallback(), "nlu_fallback", "utter_default_ask_again")):
+        t = tracker({"requested_slot": "account_reference"}, intent=intent, active_loop="identity_form")
+        messages, _, events = run(action, t)
+        assert responses(messages) == [said] and not followups(events), intent  # the form asks its own question
+
+
 def test_the_agreement_during_a_step_through_is_not_asked_again():
     """There it answered a problem on a page: "thanks" after it is not a reason to agree the plan again."""
     t = tracker({"support_mode": "step_through"}, intent="thank", events=asked("action_agree_problem") + [user("thank")])

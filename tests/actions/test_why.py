@@ -89,3 +89,19 @@ def test_what_do_i_need_without_a_service_or_to_do_on_the_page_is_not_the_list(c
     t = tracker({"service": "pay_council_tax"}, intent="out_of_scope", text="what do i need to do now?")
     messages, _, _ = run(ActionOutOfScope(catalogue), t)
     assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_how_much_is_it_is_answered_from_the_catalogue_and_the_question_asked_again(catalogue):
+    """P1: "hang on, how much is it?" at the read-back was "that's not something I can help with"."""
+    read_back = [user("inform"), {"event": "action", "name": "action_read_back"}, {"event": "action", "name": "action_listen"}]
+    for service_id in ("apply_parking_permit", "report_missed_bin", "pay_council_tax"):
+        t = tracker({"service": service_id}, intent="out_of_scope", text="hang on, how much is it?",
+                    events=read_back + [user("out_of_scope", "hang on, how much is it?")])
+        messages, _, raw = run(ActionOutOfScope(catalogue), t)
+        assert responses(messages) == ["utter_cost"] and messages[0]["cost"] == catalogue.get(service_id).cost
+        assert [e["name"] for e in raw if e.get("event") == "followup"] == ["action_read_back"]
+    assert "£60" in catalogue.get("apply_parking_permit").cost and "free" in catalogue.get("report_missed_bin").cost
+    # "how much longer?" is not about the cost
+    t = tracker({"service": "apply_parking_permit"}, intent="out_of_scope", text="how much longer will this take")
+    messages, _, _ = run(ActionOutOfScope(catalogue), t)
+    assert responses(messages) == ["utter_out_of_scope"]

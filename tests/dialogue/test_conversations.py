@@ -241,7 +241,7 @@ def test_something_else_said_in_the_middle_of_a_question_does_not_lose_it(stack)
 def test_why_we_ask_and_what_to_have_ready_are_answered_and_the_conversation_carries_on(stack):
     """P10, P1: "why do you ask?" at the familiarity question says why, and asks it again;
     "what documents do i need?" at the agreement lists the catalogue's `you_need` for the service,
-    and asks for the agreement again. Before, both lost the question, and every answer to it after
+    "is it free?" says its `cost`, and each asks for the agreement again. Before, both lost the question, and every answer to it after
     was not understood."""
     assistant, _ = stack
     chat = assistant.conversation()
@@ -252,5 +252,26 @@ def test_why_we_ask_and_what_to_have_ready_are_answered_and_the_conversation_car
     said = text_of(chat.say("what documents do i need?"))
     assert "you'll need:" in said and "registration number" in said and "proof of your address" in said
     assert "Have I got that right?" in said
+    said = text_of(chat.say("is it free?"))
+    assert "£60 for a year" in said and "Have I got that right?" in said
     said = text_of(chat.say("yes"))
     assert "How would you like to carry on?" in said
+
+
+def test_an_aside_while_we_check_who_they_are_gets_a_short_answer_and_the_check_carries_on(stack):
+    """CS13, P9: "thanks" or "are you a bot?" in the identity form got "Is there anything else I can
+    help with?" or the list of services before the form's question; a reference with letters was
+    told it did not look like a postcode."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i need to report a missed bin", page="/bins/missed")
+    chat.say("yes")
+    chat.say("yes")
+    assert "account reference" in text_of(chat.say("do it for me"))
+    said = text_of(chat.say("thanks"))
+    assert "anything else" not in said and "account reference" in said
+    said = [m for m in chat.say("are you a bot?") if m.get("buttons")]
+    assert not said  # no services to choose from in the middle of the check
+    said = text_of(chat.say("RV123456"))
+    assert "doesn't look like an account reference" in said and "postcode" not in said.split("?")[0]
+    assert "postcode" in text_of(chat.say("10000001"))
