@@ -241,6 +241,8 @@ def pending_question(tracker: Tracker) -> str | None:
             if answered:
                 return None
             answered = True
+        elif kind == "action" and not answered and event.get("name") in QUESTIONS_ASKED_AGAIN:
+            return None  # asked again already in this turn: never a second time (nor a loop)
         elif kind == "action" and answered and event.get("name") not in (None, "action_listen"):
             name = event["name"]
             if name == "action_agree_problem" and tracker.get_slot("support_mode") == "step_through":

@@ -59,6 +59,9 @@ COST_QUESTIONS = ("how much", "what does it cost", "what will it cost", "what s 
                   "do i have to pay", "do i need to pay", "cost anything", "costs anything", "what s the price",
                   "what is the price", "what does it cost me")
 NOT_COST = ("how much longer", "how much time", "how much more")
+WHAT_IS_OPENINGS = ("what s a ", "what s an ", "what s the ", "whats a ", "whats an ", "whats the ", "what is a ",
+                    "what is an ", "what is the ", "what are ", "what does ", "what do you mean by ")
+WHY_WORDS = frozenset({"why", "point", "reason", "purpose", "for", "need", "needed", "you"})  # "what's the point of it"
 # "what do i do now?" is a question about the step the customer is on, though the NLU reads it as
 # "done" (its training has "what now" and "what's next", which are): the step is given again
 WHAT_TO_DO = frozenset({
@@ -114,6 +117,14 @@ def asks_the_cost(text: str) -> bool:
     """"how much is it?", "is there a charge?", "how much do i owe?": what the service costs (for
     council tax, where the balance is shown), not "how much longer?"."""
     return _says_any(text, COST_QUESTIONS) and not _says_any(text, NOT_COST)
+
+
+def asks_what_it_is(text: str) -> bool:
+    """"what's an account reference?", "what does eligibility mean?": what something on the page is,
+    which the NLU reads as "why?"; the page's full instruction says it, not the step's why."""
+    words = " ".join(_letters(text)) + " "
+    opening = next((o for o in WHAT_IS_OPENINGS if words.startswith(o)), None)
+    return opening is not None and not set(words[len(opening):].split()) & WHY_WORDS
 
 
 def asks_what_to_do(text: str) -> bool:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
 from actions.conversation import current_step, lower_first, pending_question
-from actions.parsing import asks_the_cost, asks_what_is_needed
+from actions.parsing import asks_the_cost, asks_what_is_needed, asks_what_it_is
 from bot.catalogue import Service
 
 IDENTITY_FORM = "identity_form"
@@ -71,6 +71,11 @@ class ActionExplainWhy(CatalogueAction, Action):
         step = current_step(tracker, service)
         if step is None:
             dispatcher.utter_message(response="utter_why_service", service_name=service.name, summary=service.summary)
+            return []
+        if asks_what_it_is(tracker.latest_message.get("text") or ""):  # the page's full wording says what it is
+            dispatcher.utter_message(response="utter_what_step_asks",
+                                     json_message={"highlight": step.highlight} if step.highlight else None,
+                                     step_title=step.title, step_instruction=step.instruction.new)
             return []
         dispatcher.utter_message(
             response="utter_why_step",

@@ -155,6 +155,16 @@ def test_an_aside_while_a_form_asks_gets_the_short_answer_and_the_form_asks_agai
         assert responses(messages) == [said] and not followups(events), intent  # the form asks its own question
 
 
+def test_a_question_already_asked_again_in_this_turn_is_not_asked_a_third_time():
+    """Were the dialogue unsure after the question asked again, its fallback must not ask it in a loop."""
+    events = asked("action_agree_problem") + [user("thank"), {"event": "action", "name": "action_small_talk"},
+                                              {"event": "action", "name": "action_agree_problem"}]
+    t = tracker({}, intent="thank", events=events)
+    t.events.pop()  # the builder ends with a new message; here the turn goes on after the question
+    messages, _, raw = run(ActionHandleFallback(), t)
+    assert not followups(raw) and responses(messages) == ["utter_default"]
+
+
 def test_the_agreement_during_a_step_through_is_not_asked_again():
     """There it answered a problem on a page: "thanks" after it is not a reason to agree the plan again."""
     t = tracker({"support_mode": "step_through"}, intent="thank", events=asked("action_agree_problem") + [user("thank")])

@@ -105,3 +105,19 @@ def test_how_much_is_it_is_answered_from_the_catalogue_and_the_question_asked_ag
     t = tracker({"service": "apply_parking_permit"}, intent="out_of_scope", text="how much longer will this take")
     messages, _, _ = run(ActionOutOfScope(catalogue), t)
     assert responses(messages) == ["utter_out_of_scope"]
+
+
+def test_what_is_something_on_the_page_gets_the_pages_full_wording_not_its_why(catalogue):
+    """P8: "what's an account reference?" (the NLU's "why?") got why the step is needed; the page's
+    full instruction says what it is and where to find it."""
+    step = catalogue.get("pay_council_tax").step("account")
+    for text in ("what's an account reference?", "what does postcode mean"):
+        t = tracker({"service": "pay_council_tax", "current_step": "account"}, intent="ask_why", text=text)
+        messages, _, _ = run(ActionExplainWhy(catalogue), t)
+        assert responses(messages) == ["utter_what_step_asks"], text
+        assert messages[0]["step_instruction"] == step.instruction.new and "8-digit" in step.instruction.new
+        assert messages[0]["custom"] == {"highlight": step.highlight}
+    for text in ("why do you need it?", "what's the point of this page", "what is the reason for this"):
+        t = tracker({"service": "pay_council_tax", "current_step": "account"}, intent="ask_why", text=text)
+        messages, _, _ = run(ActionExplainWhy(catalogue), t)
+        assert responses(messages) == ["utter_why_step"], text
