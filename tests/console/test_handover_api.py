@@ -121,6 +121,10 @@ def test_the_summary_needs_only_the_conversation_and_the_reason(app, client, ali
     response = client.post("/api/handovers", json={"conversation_id": conversation_id, "reason": "customer_request"},
                            headers={"Authorization": f"Bearer {HUB_TOKEN}"})
     assert response.status_code == 201
+    # no problem told (the customer wanted the service itself): not "Not agreed yet", which read as
+    # though the assistant had not checked what the customer wanted
+    page = alice.get(f"/console/handovers/{response.get_json()['handover_id']}").get_data(as_text=True)
+    assert "None told yet" in page and "Not agreed yet" not in page
 
 
 def test_the_action_servers_summary_shape_is_accepted(app, client, alice):
