@@ -241,8 +241,8 @@ def test_something_else_said_in_the_middle_of_a_question_does_not_lose_it(stack)
 def test_why_we_ask_and_what_to_have_ready_are_answered_and_the_conversation_carries_on(stack):
     """P10, P1: "why do you ask?" at the familiarity question says why, and asks it again;
     "what documents do i need?" at the agreement lists the catalogue's `you_need` for the service,
-    "is it free?" says its `cost`, and each asks for the agreement again. Before, both lost the question, and every answer to it after
-    was not understood."""
+    "is it free?" says its `cost`, and each asks for the agreement again. Before, each lost the
+    question, and every answer to it after was not understood."""
     assistant, _ = stack
     chat = assistant.conversation()
     chat.say("i need a parking permit", page="/parking/permit")
