@@ -12,7 +12,7 @@ from actions.context import CatalogueAction
 from actions.conversation import count_intent, latest_intent, pending_question, trailing_intents
 from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
-from actions.why import answer_about_service
+from actions.why import answer_aside
 
 FRUSTRATION_BEFORE_ADVISER = 2
 FALLBACKS_BEFORE_ADVISER = 2
@@ -59,7 +59,7 @@ class ActionOutOfScope(CatalogueAction, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         waiting, ask_again = question_waiting(tracker)
-        if answer_about_service(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
+        if answer_aside(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
             return ask_again
         asked = asks_what_we_do(tracker.latest_message.get("text") or "")
         if waiting:
@@ -80,7 +80,7 @@ class ActionHandleFallback(CatalogueAction, Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         waiting, ask_again = question_waiting(tracker)
-        if answer_about_service(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
+        if answer_aside(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
             return ask_again  # understood after all
         if trailing_intents(tracker, "nlu_fallback") >= FALLBACKS_BEFORE_ADVISER and not tracker.get_slot("handover"):
             dispatcher.utter_message(response="utter_default_offer_adviser")

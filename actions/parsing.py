@@ -62,6 +62,13 @@ NOT_COST = ("how much longer", "how much time", "how much more")
 WHAT_IS_OPENINGS = ("what s a ", "what s an ", "what s the ", "whats a ", "whats an ", "whats the ", "what is a ",
                     "what is an ", "what is the ", "what are ", "what does ", "what do you mean by ")
 WHY_WORDS = frozenset({"why", "point", "reason", "purpose", "for", "need", "needed", "you"})  # "what's the point of it"
+# "which one should i pick?", "i don't understand", said to the ways forward: a recommendation
+WHICH_WAY = ("which one", "which should i", "which would you", "what do you recommend", "what would you recommend",
+             "what do you suggest", "what would you suggest", "what should i choose", "what should i pick",
+             "what should i do", "which is best", "which is easiest", "which is easier", "which is quickest",
+             "what s best", "what is best", "don t understand", "dont understand", "do not understand",
+             "not sure what you mean", "what do you mean", "i m confused", "im confused", "not sure which",
+             "can you explain", "help me choose", "help me decide")
 # "what do i do now?" is a question about the step the customer is on, though the NLU reads it as
 # "done" (its training has "what now" and "what's next", which are): the step is given again
 WHAT_TO_DO = frozenset({
@@ -125,6 +132,11 @@ def asks_what_it_is(text: str) -> bool:
     words = " ".join(_letters(text)) + " "
     opening = next((o for o in WHAT_IS_OPENINGS if words.startswith(o)), None)
     return opening is not None and not set(words[len(opening):].split()) & WHY_WORDS
+
+
+def asks_which_way(text: str) -> bool:
+    """"which one should i pick?", "i don't understand": said to the ways forward, a request for advice."""
+    return _says_any(text, WHICH_WAY)
 
 
 def asks_what_to_do(text: str) -> bool:

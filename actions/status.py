@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
@@ -19,7 +19,7 @@ from actions.conversation import (
     typed_error_code,
 )
 from actions.service_api import ServiceApi, ServiceApiError, ServiceStatus
-from actions.why import answer_about_service
+from actions.why import OPTIONS, answer_about_service, recommend_a_way
 from bot.catalogue import Catalogue, Service
 from bot.catalogue.models import Problem
 
@@ -150,6 +150,8 @@ class ActionCheckServiceStatus(CatalogueAction, Action):
                 # the familiarity question is asked again next: the difficulty is not left unanswered
                 dispatcher.utter_message(response="utter_problem_noted")
             answer_about_service(dispatcher, tracker, service)  # "what do i need to apply for a parking permit?"
+            if recommend_a_way(dispatcher, tracker, service):  # "i don't understand" to the ways forward
+                return events + [SlotSet("system_failure", False), FollowupAction(OPTIONS)]
             return events + [SlotSet("system_failure", False)]
         page_problem = problem if problem and problem.system_fault else None
         details = failure_details(service, status, page_problem, page_context(tracker)[1])

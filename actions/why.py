@@ -10,11 +10,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
 from actions.conversation import current_step, lower_first, pending_question
-from actions.parsing import asks_the_cost, asks_what_is_needed, asks_what_it_is
+from actions.parsing import asks_the_cost, asks_what_is_needed, asks_what_it_is, asks_which_way
 from bot.catalogue import Service
 
 IDENTITY_FORM = "identity_form"
 COMPLETION_FORM = "completion_form"
+OPTIONS = "action_offer_support_options"
 # "Why?" said to one of the assistant's own questions: why it asks, then the question again
 WHY_WE_ASK = {
     "utter_ask_familiarity": "utter_why_familiarity",
@@ -26,8 +27,7 @@ WHY_WE_ASK = {
 
 def answer_about_service(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
     """"What do i need?" (the catalogue's `you_need`) or "how much is it?" (its `cost`), with the
-    service known and the answer written: said, and True. The NLU reads these questions as out of
-    scope, stuck, "why?" or not understood, so each of those actions asks this first."""
+    service known and the answer written: said, and True."""
     text = tracker.latest_message.get("text") or ""
     if service is None:
         return False
@@ -39,6 +39,25 @@ def answer_about_service(dispatcher: CollectingDispatcher, tracker: Tracker, ser
         dispatcher.utter_message(response="utter_cost", cost=service.cost)
         return True
     return False
+
+
+def recommend_a_way(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
+    """"Which one should i pick?" or "i don't understand", said to the ways forward (and not after a
+    system failure, where an adviser comes first): one is recommended for this customer, and True.
+    The choice stays theirs; the ways are offered again after it."""
+    if (service is None or tracker.get_slot("system_failure") or pending_question(tracker) != OPTIONS
+            or not asks_which_way(tracker.latest_message.get("text") or "")):
+        return False
+    familiar = tracker.get_slot("familiarity") == "familiar"
+    dispatcher.utter_message(response="utter_recommend_alone" if familiar else "utter_recommend_step_through")
+    return True
+
+
+def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
+    """A question on the way that the catalogue or the conversation answers (what to have ready, what
+    it costs, which way to choose): said, and True. The NLU reads these as out of scope, stuck, "why?"
+    or not understood, so each of those actions asks this first."""
+    return answer_about_service(dispatcher, tracker, service) or recommend_a_way(dispatcher, tracker, service)
 
 
 class ActionExplainWhy(CatalogueAction, Action):
@@ -60,7 +79,7 @@ class ActionExplainWhy(CatalogueAction, Action):
             dispatcher.utter_message(response="utter_why_details", service_name=service.name)
             return []
         question = pending_question(tracker)
-        if answer_about_service(dispatcher, tracker, service):  # "what information do you need from me?"
+        if answer_aside(dispatcher, tracker, service):  # "what information do you need from me?"
             return [FollowupAction(question)] if question else []
         if question in WHY_WE_ASK:
             dispatcher.utter_message(response=WHY_WE_ASK[question])

@@ -121,3 +121,27 @@ def test_what_is_something_on_the_page_gets_the_pages_full_wording_not_its_why(c
         t = tracker({"service": "pay_council_tax", "current_step": "account"}, intent="ask_why", text=text)
         messages, _, _ = run(ActionExplainWhy(catalogue), t)
         assert responses(messages) == ["utter_why_step"], text
+
+
+def test_which_way_to_choose_is_answered_with_a_recommendation_and_the_ways_again(catalogue):
+    """P11: "which one should i pick?" or "i don't understand" said to "How would you like to carry
+    on?" got the agreement again (stuck) or "not something I can help with"; now a way is
+    recommended for this customer, and the ways are offered again."""
+    options = [user("affirm"), {"event": "action", "name": "action_offer_support_options"},
+               {"event": "action", "name": "action_listen"}]
+    cases = ((ActionOutOfScope(catalogue), "out_of_scope", "which one should i pick?"),
+             (ActionHandleFallback(catalogue), "nlu_fallback", "sorry i don't understand"),
+             (ActionCheckServiceStatus(catalogue, FakeApi("up")), "stuck", "hmm not sure what you mean by that"))
+    for familiarity, said in ((None, "utter_recommend_step_through"), ("new", "utter_recommend_step_through"),
+                              ("familiar", "utter_recommend_alone")):
+        for action, intent, text in cases:
+            slots = {"service": "book_bulky_waste", "familiarity": familiarity, "system_failure": False}
+            t = tracker(slots, intent=intent, text=text, events=options + [user(intent, text)])
+            messages, _, raw = run(action, t)
+            assert said in responses(messages), (familiarity, text)
+            assert [e["name"] for e in raw if e.get("event") == "followup"] == ["action_offer_support_options"], text
+    # after a system failure an adviser comes first: no recommendation to do it alone
+    t = tracker({"service": "book_bulky_waste", "system_failure": True}, intent="out_of_scope", text="which one?",
+                events=options + [user("out_of_scope", "which one?")])
+    messages, _, _ = run(ActionOutOfScope(catalogue), t)
+    assert responses(messages) == ["utter_out_of_scope_ask_again"]

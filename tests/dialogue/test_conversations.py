@@ -275,3 +275,16 @@ def test_an_aside_while_we_check_who_they_are_gets_a_short_answer_and_the_check_
     said = text_of(chat.say("RV123456"))
     assert "doesn't look like an account reference" in said and "postcode" not in said.split("?")[0]
     assert "postcode" in text_of(chat.say("10000001"))
+
+
+def test_a_customer_unsure_which_way_to_choose_gets_a_recommendation(stack):
+    """P11: "which one should i pick?" at "How would you like to carry on?" recommends a way for
+    this customer (new: stepping through) and offers the ways again; the choice that follows counts."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    chat.say("i want to book a bulky waste collection", page="/bulky-waste")
+    chat.say("no, first time")
+    assert "How would you like to carry on?" in text_of(chat.say("yes"))
+    said = text_of(chat.say("which one should i pick?"))
+    assert "I'd suggest \"Step me through it\"" in said and "How would you like to carry on?" in said
+    assert "Step 1 of" in text_of(chat.say("step me through it", page="/bulky-waste"))
