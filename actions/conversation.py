@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import FollowupAction
 
 from actions.context import latest_metadata
 from bot.catalogue import Catalogue, Service
@@ -250,6 +252,27 @@ def pending_question(tracker: Tracker) -> str | None:
             return name if name in QUESTIONS_ASKED_AGAIN else None
     return None
 
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """What the customer's latest message interrupted: one of the assistant's questions (asked again
+    with a FollowupAction once the aside is answered), or a form (which asks its own again)."""
+
+    question: str | None = None
+    in_form: bool = False
+
+    @property
+    def waiting(self) -> bool:
+        return bool(self.question) or self.in_form
+
+    def ask_again(self) -> list[dict[str, Any]]:
+        return [FollowupAction(self.question)] if self.question else []
+
+
+def interrupted(tracker: Tracker) -> Interrupted:
+    """The question or form the customer was in the middle of answering, read once per turn."""
+    return Interrupted(pending_question(tracker), bool((tracker.active_loop or {}).get("name")))
 
 # What the assistant says that tells a customer new to online services it will take it slowly:
 # always for the acknowledgement, and for the agreement when it was said to a new customer.

@@ -9,7 +9,7 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import count_intent, latest_intent, pending_question, trailing_intents
+from actions.conversation import count_intent, interrupted, latest_intent, trailing_intents
 from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
 from actions.why import answer_aside
@@ -38,16 +38,6 @@ class ActionAcknowledgeFrustration(Action):
         return [outcome(WAITING)]
 
 
-def question_waiting(tracker: Tracker) -> tuple[bool, list[dict[str, Any]]]:
-    """Whether the customer was in the middle of answering a question, and what asks it again once
-    the aside is answered: one of the assistant's questions (pending_question) is asked again with
-    a FollowupAction; a form (checking who they are, the details to do it for them) asks its own."""
-    question = pending_question(tracker)
-    if question:
-        return True, [FollowupAction(question)]
-    return bool((tracker.active_loop or {}).get("name")), []
-
-
 class ActionOutOfScope(CatalogueAction, Action):
     """Something we don't cover: said so, with what we do. "What can you do?" (out of scope to the
     NLU) is answered with what the assistant does, not "that's not something I can help with"."""
@@ -58,13 +48,13 @@ class ActionOutOfScope(CatalogueAction, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        waiting, ask_again = question_waiting(tracker)
-        if answer_aside(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
-            return ask_again
+        aside = interrupted(tracker)
+        if answer_aside(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or ""), aside):
+            return aside.ask_again()
         asked = asks_what_we_do(tracker.latest_message.get("text") or "")
-        if waiting:
+        if aside.waiting:
             dispatcher.utter_message(response="utter_iamabot_ask_again" if asked else "utter_out_of_scope_ask_again")
-            return ask_again
+            return aside.ask_again()
         dispatcher.utter_message(response="utter_iamabot" if asked else "utter_out_of_scope")
         return []
 
@@ -79,15 +69,15 @@ class ActionHandleFallback(CatalogueAction, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        waiting, ask_again = question_waiting(tracker)
-        if answer_aside(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or "")):
-            return ask_again  # understood after all
+        aside = interrupted(tracker)
+        if answer_aside(dispatcher, tracker, self.catalogue.get(tracker.get_slot("service") or ""), aside):
+            return aside.ask_again()  # understood after all
         if trailing_intents(tracker, "nlu_fallback") >= FALLBACKS_BEFORE_ADVISER and not tracker.get_slot("handover"):
             dispatcher.utter_message(response="utter_default_offer_adviser")
             return [outcome(ADVISER_OFFERED)]
-        if waiting:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
+        if aside.waiting:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
             dispatcher.utter_message(response="utter_default_ask_again")
-            return [outcome(WAITING), *ask_again]
+            return [outcome(WAITING), *aside.ask_again()]
         dispatcher.utter_message(response="utter_default")
         return [outcome(WAITING)]
 
@@ -114,6 +104,6 @@ class ActionSmallTalk(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         alone, asking_again = ASIDES.get(latest_intent(tracker), ASIDES["greet"])
-        waiting, ask_again = question_waiting(tracker)
-        dispatcher.utter_message(response=asking_again if waiting else alone)
-        return ask_again
+        aside = interrupted(tracker)
+        dispatcher.utter_message(response=asking_again if aside.waiting else alone)
+        return aside.ask_again()

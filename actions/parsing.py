@@ -48,8 +48,7 @@ CAPABILITY_QUESTIONS = ("what can you do", "what do you do", "what can you help 
 # "what do i need?", "what documents do i need?": what to have ready (the catalogue's `you_need`).
 # The NLU reads these as out of scope, stuck, "why?" or not understood, so the actions check the words.
 NEEDS_QUESTIONS = ("what do i need", "what will i need", "what would i need", "what do i have to have",
-                   "what documents", "what document", "what paperwork", "what should i have ready",
-                   "what do i need to have ready", "what will i need to have ready", "what i ll need",
+                   "what documents", "what document", "what paperwork", "what should i have ready", "what i ll need",
                    "do i need anything", "what do you need from me", "what information do you need",
                    "what info do you need", "what details do you need", "tell me what i need")
 NOT_NEEDS = ("need to do", "need to press", "need to click", "need to type", "need to enter", "need to put")
@@ -57,7 +56,7 @@ NOT_NEEDS = ("need to do", "need to press", "need to click", "need to type", "ne
 COST_QUESTIONS = ("how much", "what does it cost", "what will it cost", "what s the cost", "what is the cost",
                   "is there a charge", "is there a fee", "what s the fee", "what is the fee", "is it free",
                   "do i have to pay", "do i need to pay", "cost anything", "costs anything", "what s the price",
-                  "what is the price", "what does it cost me")
+                  "what is the price")
 NOT_COST = ("how much longer", "how much time", "how much more")
 WHAT_IS_OPENINGS = ("what s a ", "what s an ", "what s the ", "whats a ", "whats an ", "whats the ", "what is a ",
                     "what is an ", "what is the ", "what are ", "what does ", "what do you mean by ")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import current_step, lower_first, pending_question
+from actions.conversation import Interrupted, current_step, interrupted, lower_first
 from actions.parsing import asks_the_cost, asks_what_is_needed, asks_what_it_is, asks_which_way
 from bot.catalogue import Service
 
@@ -41,23 +40,28 @@ def answer_about_service(dispatcher: CollectingDispatcher, tracker: Tracker, ser
     return False
 
 
-def recommend_a_way(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
+def recommend_a_way(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None,
+                    aside: Interrupted | None = None) -> bool:
     """"Which one should i pick?" or "i don't understand", said to the ways forward (and not after a
     system failure, where an adviser comes first): one is recommended for this customer, and True.
-    The choice stays theirs; the ways are offered again after it."""
-    if (service is None or tracker.get_slot("system_failure") or pending_question(tracker) != OPTIONS
+    The choice stays theirs; the ways are offered again after it. `aside`: the caller's reading of
+    what was interrupted; read here, after the words, when the caller has none."""
+    if (service is None or tracker.get_slot("system_failure")
             or not asks_which_way(tracker.latest_message.get("text") or "")):
+        return False
+    if (aside or interrupted(tracker)).question != OPTIONS:
         return False
     familiar = tracker.get_slot("familiarity") == "familiar"
     dispatcher.utter_message(response="utter_recommend_alone" if familiar else "utter_recommend_step_through")
     return True
 
 
-def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None) -> bool:
+def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, service: Service | None,
+                 aside: Interrupted) -> bool:
     """A question on the way that the catalogue or the conversation answers (what to have ready, what
     it costs, which way to choose): said, and True. The NLU reads these as out of scope, stuck, "why?"
     or not understood, so each of those actions asks this first."""
-    return answer_about_service(dispatcher, tracker, service) or recommend_a_way(dispatcher, tracker, service)
+    return answer_about_service(dispatcher, tracker, service) or recommend_a_way(dispatcher, tracker, service, aside)
 
 
 class ActionExplainWhy(CatalogueAction, Action):
@@ -78,12 +82,12 @@ class ActionExplainWhy(CatalogueAction, Action):
         if loop == COMPLETION_FORM and service is not None:
             dispatcher.utter_message(response="utter_why_details", service_name=service.name)
             return []
-        question = pending_question(tracker)
-        if answer_aside(dispatcher, tracker, service):  # "what information do you need from me?"
-            return [FollowupAction(question)] if question else []
-        if question in WHY_WE_ASK:
-            dispatcher.utter_message(response=WHY_WE_ASK[question])
-            return [FollowupAction(question)]
+        aside = interrupted(tracker)
+        if answer_aside(dispatcher, tracker, service, aside):  # "what information do you need from me?"
+            return aside.ask_again()
+        if aside.question in WHY_WE_ASK:
+            dispatcher.utter_message(response=WHY_WE_ASK[aside.question])
+            return aside.ask_again()
         if service is None:
             dispatcher.utter_message(response="utter_why_which_step")
             return []

@@ -81,6 +81,22 @@ def slot(name: str, value: Any) -> dict[str, Any]:
     return {"event": "slot", "name": name, "value": value}
 
 
+def action(name: str) -> dict[str, Any]:
+    """An action the assistant ran (as Rasa records it in the tracker)."""
+    return {"event": "action", "name": name}
+
+
+def asked(question: str, before: str = "state_goal") -> list[dict[str, Any]]:
+    """The assistant asked `question` after the customer's `before` message, and listened: the next
+    message answers it (or not)."""
+    return [user(before), action(question), {"event": "bot", "text": "?"}, action("action_listen")]
+
+
+def followups(events: list[dict[str, Any]]) -> list[str]:
+    """The actions an action asked to run next (FollowupAction)."""
+    return [e["name"] for e in events if e.get("event") == "followup"]
+
+
 def tracker(
     slots: dict[str, Any] | None = None,
     intent: str = "state_goal",

@@ -11,7 +11,7 @@ from actions.manner import (
     ActionSmallTalk,
 )
 from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
-from tests.actions.support import responses, run, slot, tracker, user
+from tests.actions.support import action, asked, followups, responses, run, slot, tracker, user
 
 # --- promotion (P12) ----------------------------------------------------------------------
 
@@ -99,16 +99,6 @@ def test_misunderstandings_apart_do_not_count_as_in_a_row():
 
 
 
-def asked(question: str) -> list[dict]:
-    """The assistant asked `question` and listened: the customer's next message answers it (or not)."""
-    return [user("state_goal"), {"event": "action", "name": question}, {"event": "bot", "text": "?"},
-            {"event": "action", "name": "action_listen"}]
-
-
-def followups(events: list[dict]) -> list[str]:
-    return [e["name"] for e in events if e.get("event") == "followup"]
-
-
 def test_an_aside_in_the_middle_of_a_question_is_answered_and_the_question_asked_again():
     """Before: "thanks" or "are you a bot?" at "Have I got that right?" lost the question, and every
     "yes" after it was not understood."""
@@ -137,8 +127,8 @@ def test_an_aside_with_no_question_pending_gets_the_whole_answer_and_nothing_ask
         messages, _, events = run(ActionSmallTalk(), tracker({}, intent=intent, events=events_before))
         assert responses(messages) == [said] and not followups(events)
     # an earlier question, answered since, is not asked again
-    earlier = asked("action_agree_problem") + [user("affirm"), {"event": "action", "name": "action_retry_alone"},
-                                               {"event": "action", "name": "action_listen"}, user("thank")]
+    earlier = asked("action_agree_problem") + [user("affirm"), action("action_retry_alone"),
+                                               action("action_listen"), user("thank")]
     messages, _, events = run(ActionSmallTalk(), tracker({}, intent="thank", events=earlier))
     assert responses(messages) == ["utter_you_are_welcome"] and not followups(events)
 
@@ -146,19 +136,19 @@ def test_an_aside_with_no_question_pending_gets_the_whole_answer_and_nothing_ask
 def test_an_aside_while_a_form_asks_gets_the_short_answer_and_the_form_asks_again():
     """In the identity form "thanks" got "Is there anything else I can help with?" and "are you a
     bot?" the list of services to choose from, before the form's question; now the short answer."""
-    for action, intent, said in ((ActionSmallTalk(), "thank", "utter_you_are_welcome_ask_again"),
-                                 (ActionSmallTalk(), "bot_challenge", "utter_iamabot_ask_again"),
-                                 (ActionOutOfScope(), "out_of_scope", "utter_out_of_scope_ask_again"),
-                                 (ActionHandleFallback(), "nlu_fallback", "utter_default_ask_again")):
+    for answering, intent, said in ((ActionSmallTalk(), "thank", "utter_you_are_welcome_ask_again"),
+                                    (ActionSmallTalk(), "bot_challenge", "utter_iamabot_ask_again"),
+                                    (ActionOutOfScope(), "out_of_scope", "utter_out_of_scope_ask_again"),
+                                    (ActionHandleFallback(), "nlu_fallback", "utter_default_ask_again")):
         t = tracker({"requested_slot": "account_reference"}, intent=intent, active_loop="identity_form")
-        messages, _, events = run(action, t)
+        messages, _, events = run(answering, t)
         assert responses(messages) == [said] and not followups(events), intent  # the form asks its own question
 
 
 def test_a_question_already_asked_again_in_this_turn_is_not_asked_a_third_time():
     """Were the dialogue unsure after the question asked again, its fallback must not ask it in a loop."""
-    events = asked("action_agree_problem") + [user("thank"), {"event": "action", "name": "action_small_talk"},
-                                              {"event": "action", "name": "action_agree_problem"}]
+    events = asked("action_agree_problem") + [user("thank"), action("action_small_talk"),
+                                              action("action_agree_problem")]
     t = tracker({}, intent="thank", events=events)
     t.events.pop()  # the builder ends with a new message; here the turn goes on after the question
     messages, _, raw = run(ActionHandleFallback(), t)
@@ -173,9 +163,9 @@ def test_the_agreement_during_a_step_through_is_not_asked_again():
 
 
 def test_a_second_misunderstanding_at_a_question_offers_an_adviser_not_the_question():
-    events = asked("action_agree_problem") + [user("nlu_fallback"), {"event": "action", "name": "action_handle_fallback"},
-                                              {"event": "action", "name": "action_agree_problem"},
-                                              {"event": "action", "name": "action_listen"}, user("nlu_fallback")]
+    events = asked("action_agree_problem") + [user("nlu_fallback"), action("action_handle_fallback"),
+                                              action("action_agree_problem"),
+                                              action("action_listen"), user("nlu_fallback")]
     messages, slots, events = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback", events=events))
     assert responses(messages) == ["utter_default_offer_adviser"] and slots == {"outcome": "adviser_offered"}
     assert not followups(events)

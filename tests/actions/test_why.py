@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.manner import ActionHandleFallback, ActionOutOfScope
 from actions.status import ActionCheckServiceStatus
 from actions.why import ActionExplainWhy
-from tests.actions.support import FakeApi, entity, responses, run, tracker, user
+from tests.actions.support import FakeApi, asked, entity, followups, responses, run, tracker, user
 
 
 def test_why_on_a_step_page_is_that_steps_why(catalogue):
@@ -45,17 +45,11 @@ def test_why_to_one_of_our_questions_says_why_we_ask_and_asks_it_again(catalogue
                            ("action_agree_problem", "utter_why_agreement"),
                            ("action_offer_support_options", "utter_why_options"),
                            ("action_read_back", "utter_why_consent")):
-        events = [user("state_goal"), {"event": "action", "name": question},
-                  {"event": "action", "name": "action_listen"}, user("ask_why")]
+        events = asked(question) + [user("ask_why")]
         t = tracker({"service": "pay_council_tax"}, intent="ask_why", events=events)
         messages, _, raw = run(ActionExplainWhy(catalogue), t)
         assert responses(messages) == [said], question
-        assert [e["name"] for e in raw if e.get("event") == "followup"] == [question]
-
-
-def asked_agreement() -> list[dict]:
-    return [user("state_goal"), {"event": "action", "name": "action_agree_problem"},
-            {"event": "action", "name": "action_listen"}]
+        assert followups(raw) == [question]
 
 
 def test_what_do_i_need_is_answered_from_the_catalogue_whatever_the_nlu_made_of_it(catalogue):
@@ -68,12 +62,12 @@ def test_what_do_i_need_is_answered_from_the_catalogue_whatever_the_nlu_made_of_
                                  (ActionHandleFallback(catalogue), "nlu_fallback", "what will i need to have ready"),
                                  (ActionExplainWhy(catalogue), "ask_why", "what information do you need from me")):
         t = tracker({"service": "apply_parking_permit"}, intent=intent, text=text,
-                    events=asked_agreement() + [user(intent, text)])
+                    events=asked("action_agree_problem") + [user(intent, text)])
         messages, _, raw = run(action, t)
         assert responses(messages) == ["utter_you_need"], text
         assert messages[0]["goal"] == "apply for a resident parking permit"
         assert messages[0]["needs"].splitlines() == [f"• {item}" for item in permit.you_need]
-        assert [e["name"] for e in raw if e.get("event") == "followup"] == ["action_agree_problem"]
+        assert followups(raw) == ["action_agree_problem"]
 
 
 def test_what_do_i_need_said_with_the_goal_is_answered_after_the_status(catalogue):
@@ -93,13 +87,13 @@ def test_what_do_i_need_without_a_service_or_to_do_on_the_page_is_not_the_list(c
 
 def test_how_much_is_it_is_answered_from_the_catalogue_and_the_question_asked_again(catalogue):
     """P1: "hang on, how much is it?" at the read-back was "that's not something I can help with"."""
-    read_back = [user("inform"), {"event": "action", "name": "action_read_back"}, {"event": "action", "name": "action_listen"}]
+    read_back = asked("action_read_back", before="inform")
     for service_id in ("apply_parking_permit", "report_missed_bin", "pay_council_tax"):
         t = tracker({"service": service_id}, intent="out_of_scope", text="hang on, how much is it?",
                     events=read_back + [user("out_of_scope", "hang on, how much is it?")])
         messages, _, raw = run(ActionOutOfScope(catalogue), t)
         assert responses(messages) == ["utter_cost"] and messages[0]["cost"] == catalogue.get(service_id).cost
-        assert [e["name"] for e in raw if e.get("event") == "followup"] == ["action_read_back"]
+        assert followups(raw) == ["action_read_back"]
     assert "£60" in catalogue.get("apply_parking_permit").cost and "free" in catalogue.get("report_missed_bin").cost
     # "how much longer?" is not about the cost
     t = tracker({"service": "apply_parking_permit"}, intent="out_of_scope", text="how much longer will this take")
@@ -127,8 +121,7 @@ def test_which_way_to_choose_is_answered_with_a_recommendation_and_the_ways_agai
     """P11: "which one should i pick?" or "i don't understand" said to "How would you like to carry
     on?" got the agreement again (stuck) or "not something I can help with"; now a way is
     recommended for this customer, and the ways are offered again."""
-    options = [user("affirm"), {"event": "action", "name": "action_offer_support_options"},
-               {"event": "action", "name": "action_listen"}]
+    options = asked("action_offer_support_options", before="affirm")
     cases = ((ActionOutOfScope(catalogue), "out_of_scope", "which one should i pick?"),
              (ActionHandleFallback(catalogue), "nlu_fallback", "sorry i don't understand"),
              (ActionCheckServiceStatus(catalogue, FakeApi("up")), "stuck", "hmm not sure what you mean by that"))
@@ -139,7 +132,7 @@ def test_which_way_to_choose_is_answered_with_a_recommendation_and_the_ways_agai
             t = tracker(slots, intent=intent, text=text, events=options + [user(intent, text)])
             messages, _, raw = run(action, t)
             assert said in responses(messages), (familiarity, text)
-            assert [e["name"] for e in raw if e.get("event") == "followup"] == ["action_offer_support_options"], text
+            assert followups(raw) == ["action_offer_support_options"], text
     # after a system failure an adviser comes first: no recommendation to do it alone
     t = tracker({"service": "book_bulky_waste", "system_failure": True}, intent="out_of_scope", text="which one?",
                 events=options + [user("out_of_scope", "which one?")])
