@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 2000
 ASSISTANT_UNAVAILABLE = (
     "Sorry, I can't answer right now because of a problem on our side, not anything you did. "
-    "Please try again in a minute, or call Riverside Council on 0300 123 4567 "
+    "Please try again in a minute, or call Riverside Council on 01632 960 000 "
     "(Monday to Friday, 8am to 6pm)."
 )
 REDACTED_NOTICE = (

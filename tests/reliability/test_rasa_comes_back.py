@@ -42,7 +42,7 @@ def stack(tmp_path_factory):
 
 def is_honest(said: str) -> bool:
     """Says the fault is on our side and offers another way to get help."""
-    return "on our side" in said and ("0300 123 4567" in said or "adviser" in said)
+    return "on our side" in said and ("01632 960 000" in said or "adviser" in said)
 
 
 def command_line(pid: int) -> str:

@@ -71,7 +71,7 @@ def assert_honest(replies: list[dict]) -> None:
     """Says the fault is on our side and offers another way: an adviser, a call."""
     said = texts(replies)
     assert "on our side" in said, said
-    assert re.search(r"adviser|0300 123 4567|call", said), said
+    assert re.search(r"adviser|01632 960 000|call", said), said
 
 
 def wait_until_answered(stack, limit: float = 240) -> None:
