@@ -230,7 +230,10 @@ def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
 # answered, and the question is asked again, so that the answer to it still counts: the dialogue's
 # rules take a "yes" as the answer to the question asked just before it.
 QUESTIONS_ASKED_AGAIN = ("utter_ask_familiarity", "action_agree_problem", "action_offer_support_options",
-                         "action_read_back")
+                         "action_read_back", "action_offer_callback_again")
+# A question some actions end with, and the action that asks it again on its own: the handover's
+# "Would you like a callback?" (the handover itself would ask the hub a second time).
+ASKED_AGAIN_BY = {("action_handover", "callback_offered"): "action_offer_callback_again"}
 
 
 def pending_question(tracker: Tracker) -> str | None:
@@ -249,6 +252,7 @@ def pending_question(tracker: Tracker) -> str | None:
             name = event["name"]
             if name == "action_agree_problem" and tracker.get_slot("support_mode") == "step_through":
                 return None
+            name = ASKED_AGAIN_BY.get((name, tracker.get_slot("outcome")), name)
             return name if name in QUESTIONS_ASKED_AGAIN else None
     return None
 

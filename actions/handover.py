@@ -114,6 +114,7 @@ def build_handover_summary(tracker: Tracker, catalogue: Catalogue, reason: str |
 
 
 CALLBACK_OFFERED = "callback_offered"  # no adviser can take the chat now: "shall one call you back?"
+OFFER_CALLBACK_AGAIN = "action_offer_callback_again"
 
 
 def _when(iso: str | None) -> str:
@@ -185,6 +186,21 @@ class ActionHandover(CatalogueAction, Action):
             dispatcher.utter_message(response="utter_handover_queued", position=result.position or 1,
                                      **wait_words(result.wait_minutes))
         return [SlotSet("handover", True), outcome(WAITING)]
+
+
+class ActionOfferCallbackAgain(Action):
+    """"Would you like a callback?" asked again after something said in between ("thanks", "why?"):
+    the hub has already answered that nobody can take the chat now, so it is not asked again (that
+    would store a second request); the customer's yes or no that follows counts as before."""
+
+    def name(self) -> str:
+        return OFFER_CALLBACK_AGAIN
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(response="utter_callback_offer_again")
+        return [outcome(CALLBACK_OFFERED)]
 
 
 class ActionHandback(CatalogueAction, Action):

@@ -21,6 +21,7 @@ WHY_WE_ASK = {
     "action_agree_problem": "utter_why_agreement",
     "action_offer_support_options": "utter_why_options",
     "action_read_back": "utter_why_consent",
+    "action_offer_callback_again": "utter_why_callback",
 }
 
 

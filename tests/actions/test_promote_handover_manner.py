@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from actions.handover import ActionHandback, ActionHandover, build_handover_summary
+from actions.handover import (
+    ActionHandback,
+    ActionHandover,
+    ActionOfferCallbackAgain,
+    build_handover_summary,
+)
 from actions.hub_api import HandoverResult, HubApiError
 from actions.manner import (
     ActionAcknowledgeFrustration,
@@ -11,6 +16,7 @@ from actions.manner import (
     ActionSmallTalk,
 )
 from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
+from actions.why import ActionExplainWhy
 from tests.actions.support import action, asked, followups, responses, run, slot, tracker, user
 
 # --- promotion (P12) ----------------------------------------------------------------------
@@ -116,6 +122,24 @@ def test_an_aside_in_the_middle_of_a_question_is_answered_and_the_question_asked
             t = tracker({}, intent="out_of_scope", text=text, events=asked(question) + [user("out_of_scope", text)])
             messages, _, events = run(ActionOutOfScope(), t)
             assert responses(messages) == [said] and followups(events) == [question], (question, text)
+
+
+def test_an_aside_at_would_you_like_a_callback_asks_it_again_without_a_second_handover(catalogue):
+    """Before: "thanks" after "Would you like a callback?" lost the question (the handover could not be
+    run again: the hub would store a second request), and the "yes" after it was not understood."""
+    offered = asked("action_handover")
+    for answering, intent, said in ((ActionSmallTalk(), "thank", "utter_you_are_welcome_ask_again"),
+                                    (ActionExplainWhy(catalogue), "ask_why", "utter_why_callback"),
+                                    (ActionHandleFallback(), "nlu_fallback", "utter_default_ask_again")):
+        t = tracker({"outcome": "callback_offered"}, intent=intent, events=offered + [user(intent)])
+        messages, _, events = run(answering, t)
+        assert responses(messages) == [said] and followups(events) == ["action_offer_callback_again"], intent
+    messages, slots, _ = run(ActionOfferCallbackAgain(), tracker({"outcome": "callback_offered"}, intent="thank"))
+    assert responses(messages) == ["utter_callback_offer_again"] and slots == {"outcome": "callback_offered"}
+    # queued for an adviser (not a question): "thanks" is only thanked
+    t = tracker({"outcome": "waiting", "handover": True}, intent="thank", events=offered + [user("thank")])
+    messages, _, events = run(ActionSmallTalk(), t)
+    assert responses(messages) == ["utter_you_are_welcome"] and not followups(events)
 
 
 def test_an_aside_with_no_question_pending_gets_the_whole_answer_and_nothing_asked_again():

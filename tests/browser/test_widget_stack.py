@@ -174,6 +174,9 @@ def test_with_nobody_online_a_callback_is_taken_in_the_chat_and_reaches_the_cons
     open_chat(customer, stack, "/")
     converse(customer, "can i speak to a real person please")
     expect(bot_messages(customer).last).to_contain_text("Would you like a callback?")
+    converse(customer, "why?")  # answered, and the question asked again: the yes after it still counts
+    expect(bot_messages(customer).nth(-2)).to_contain_text("none of our advisers can take this chat")
+    expect(bot_messages(customer).last).to_contain_text("would you like an adviser to call you back?")
     converse(customer, "yes")
     expect(bot_messages(customer).last).to_contain_text("What name should the adviser ask for?")
     converse(customer, "12345")
