@@ -6,7 +6,7 @@ from textwrap import shorten
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
@@ -100,4 +100,25 @@ class ActionAgreeProblem(CatalogueAction, Action):
             problem_words=words,
             step_title=step.title if step else service.name,
         )
+        return []
+
+
+class ActionTakeCorrection(Action):
+    """"No" to "Have I got that right?". When the same message says what it is instead ("no, it's my
+    parking permit", "no, my card keeps getting declined"), that is taken as the correction: a service
+    named is checked and agreed afresh, a problem alone is agreed again. A bare no asks for it.
+    Before, every no was asked "What are you trying to do?", and the words that said so were lost."""
+
+    def name(self) -> str:
+        return "action_take_correction"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        told = {entity.get("entity") for entity in tracker.latest_message.get("entities") or []}
+        if "service" in told:  # the slot mapping has it: check that service and agree it (as for a new goal)
+            return [FollowupAction("action_check_service_status")]
+        if "problem" in told:
+            return [FollowupAction("action_agree_problem")]
+        dispatcher.utter_message(response="utter_ask_correction")
         return []

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from actions.agree import ActionAgreeProblem, ActionRecordFamiliarity
+from actions.agree import ActionAgreeProblem, ActionRecordFamiliarity, ActionTakeCorrection
 from actions.support_options import ActionOfferSupportOptions, ActionRetryAlone
-from tests.actions.support import FakeApi, bot, entity, responses, run, slot, tracker, user
+from tests.actions.support import (
+    FakeApi,
+    bot,
+    entity,
+    followups,
+    responses,
+    run,
+    slot,
+    tracker,
+    user,
+)
 
 
 @pytest.mark.parametrize("intent, familiarity", [("affirm", "familiar"), ("deny", "new")])
@@ -169,3 +179,18 @@ def test_having_a_go_alone_without_a_difficulty_is_not_told_to_try_again():
     """Before, "I'll have a go myself" with no difficulty told of got "Tell me if it happens again"."""
     messages, slots, _ = run(ActionRetryAlone(), tracker({"service": "book_bulky_waste"}, intent="affirm"))
     assert responses(messages) == ["utter_go_ahead_alone"] and slots == {"support_mode": "retry_alone"}
+
+
+def test_no_with_the_correction_in_it_takes_the_correction():
+    """"No, it's my parking permit" to "Have I got that right?" was asked "What are you trying to do?",
+    as if the customer had not just said; a bare no still is."""
+    service = [entity("service", "apply_parking_permit")]
+    messages, _, events = run(ActionTakeCorrection(), tracker({}, intent="deny", text="no, it's my parking permit",
+                                                              entities=service))
+    assert not messages and followups(events) == ["action_check_service_status"]  # a new service is checked first
+    problem = [entity("problem", "card_declined")]
+    messages, _, events = run(ActionTakeCorrection(), tracker({"service": "pay_council_tax"}, intent="deny",
+                                                              text="no, my card was declined", entities=problem))
+    assert not messages and followups(events) == ["action_agree_problem"]
+    messages, _, events = run(ActionTakeCorrection(), tracker({}, intent="deny", text="no that's not it"))
+    assert responses(messages) == ["utter_ask_correction"] and not followups(events)

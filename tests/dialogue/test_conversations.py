@@ -288,3 +288,16 @@ def test_a_customer_unsure_which_way_to_choose_gets_a_recommendation(stack):
     said = text_of(chat.say("which one should i pick?"))
     assert "I'd suggest \"Step me through it\"" in said and "How would you like to carry on?" in said
     assert "Step 1 of" in text_of(chat.say("step me through it", page="/bulky-waste"))
+
+
+def test_no_with_the_correction_in_it_is_taken_and_agreed_again(stack):
+    """P6: "no, it's my parking permit" to "Have I got that right?" is the correction itself, checked
+    and agreed; before, it was asked "What are you trying to do?" as though nothing had been said."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    said = text_of(chat.say("i know the site well, i want to pay my council tax"))
+    assert "right?" in said.lower() and "council tax" in said
+    said = text_of(chat.say("no, it's my parking permit"))
+    assert "What are you trying to do" not in said and "right?" in said.lower() and "parking permit" in said
+    assert chat.slot("service") == "apply_parking_permit"
+    assert "What are you trying to do" in text_of(chat.say("no"))  # a bare no is asked for the correction

@@ -169,7 +169,7 @@ def conversation() -> list[dict[str, Any]]:
               say(f"i {ent('know the site', 'familiarity', 'familiar')}, want to pay my {CT}", "state_goal",
                   service="pay_council_tax", familiarity="familiar"),
               checked("pay_council_tax"), act("action_agree_problem"),
-              say("no that's not it", "deny"), act("utter_ask_correction"),
+              say("no that's not it", "deny"), act("action_take_correction"),
               say(f"i want to book a {ent('bulky waste', 'service', 'book_bulky_waste')} collection", "state_goal",
                   service="book_bulky_waste"),
               checked("book_bulky_waste"), agreed_and_offered()),
