@@ -9,7 +9,13 @@ from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import count_intent, interrupted, latest_intent, trailing_intents
+from actions.conversation import (
+    count_intent,
+    interrupted,
+    latest_entity,
+    latest_intent,
+    trailing_intents,
+)
 from actions.parsing import asks_for_person, asks_what_we_do
 from actions.steps import ADVISER_OFFERED, WAITING, outcome
 from actions.why import answer_aside
@@ -55,6 +61,10 @@ class ActionOutOfScope(CatalogueAction, Action):
         if aside.waiting:
             dispatcher.utter_message(response="utter_iamabot_ask_again" if asked else "utter_out_of_scope_ask_again")
             return aside.ask_again()
+        organisation = latest_entity(tracker, "organisation")  # "my paypal account": whom to contact instead
+        if organisation and not asked:
+            dispatcher.utter_message(response="utter_out_of_scope_organisation", organisation=organisation)
+            return []
         dispatcher.utter_message(response="utter_iamabot" if asked else "utter_out_of_scope")
         return []
 

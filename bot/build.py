@@ -20,6 +20,7 @@ SPACY_PIPELINE = BUILD_DIR / "spacy_pipeline"
 SPACY_STAMP = BUILD_DIR / "spacy_pipeline.hash"
 MODELS_DIR = PROJECT_ROOT / "models"
 CATALOGUE_DIR = PROJECT_ROOT / "data" / "services"
+SCOPE_DIR = PROJECT_ROOT / "data" / "scope"  # other organisations' names (bot.nlp.scope), kept in the model
 RASA_DATA_DIRS = ("data/nlu", "data/rules", "data/stories")
 DIALOGUE_DATA_DIRS = ("data/rules", "data/stories")
 KEEP_MODELS = 3
@@ -56,6 +57,7 @@ def model_inputs() -> list[Path]:
         PROJECT_ROOT / "config.yml",
         domain if domain.is_dir() else PROJECT_ROOT / "domain.yml",
         *(PROJECT_ROOT / d for d in RASA_DATA_DIRS),
+        SCOPE_DIR,
         *spacy_inputs(),
     ]
 
@@ -93,7 +95,7 @@ def manifest() -> dict[str, str]:
         "rasa": rasa_version(),
         "config": fingerprint([PROJECT_ROOT / "config.yml"]),
         "domain": fingerprint([domain if domain.is_dir() else PROJECT_ROOT / "domain.yml"]),
-        "data": fingerprint([PROJECT_ROOT / d for d in RASA_DATA_DIRS]),
+        "data": fingerprint([*(PROJECT_ROOT / d for d in RASA_DATA_DIRS), SCOPE_DIR]),
         "dialogue": fingerprint([PROJECT_ROOT / d for d in DIALOGUE_DATA_DIRS]),
         "nlp": fingerprint(spacy_inputs()),
     }

@@ -324,6 +324,21 @@ def check_fresh(catalogue: Catalogue, site: dict[str, Any], portal: str | None, 
 # -- the report ---------------------------------------------------------------------------------
 
 
+def check_other_organisations(project: Path) -> Section:
+    """The other organisations' names (data/scope/other_organisations.yml) can be read and used."""
+    from bot.nlp.scope import NamesFileError, read_names
+
+    section = Section("Other organisations")
+    path = project / "data" / "scope" / "other_organisations.yml"
+    try:
+        names = read_names(path)
+    except NamesFileError as exc:
+        section.problems = [Issue(_relative(path, project), exc.line, str(exc).removeprefix(f"{path}: "))]
+        return section
+    section.note = ", ".join(f"{len(listed)} {kind}" for kind, listed in names.items()) or "no file: none"
+    return section
+
+
 def report(sections: list[Section], project: Path, out=None) -> int:
     out = out or sys.stdout
     total = sum(len(s.problems) for s in sections)
@@ -372,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     if fallback:
         print(f"(no running portal: {fallback}; checked against the demo portal built in-process)\n")
     catalogue, first = check_catalogue(project / args.catalogue, site)
-    sections = [first]
+    sections = [first, check_other_organisations(project)]
     if not args.skip_rasa:
         sections.append(check_rasa_data(project))
     if catalogue is not None:

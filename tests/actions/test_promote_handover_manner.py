@@ -17,7 +17,17 @@ from actions.manner import (
 )
 from actions.promote import ActionAcceptPromotion, ActionPromoteRelated
 from actions.why import ActionExplainWhy
-from tests.actions.support import action, asked, followups, responses, run, slot, tracker, user
+from tests.actions.support import (
+    action,
+    asked,
+    entity,
+    followups,
+    responses,
+    run,
+    slot,
+    tracker,
+    user,
+)
 
 # --- promotion (P12) ----------------------------------------------------------------------
 
@@ -140,6 +150,15 @@ def test_an_aside_at_would_you_like_a_callback_asks_it_again_without_a_second_ha
     t = tracker({"outcome": "waiting", "handover": True}, intent="thank", events=offered + [user("thank")])
     messages, _, events = run(ActionSmallTalk(), t)
     assert responses(messages) == ["utter_you_are_welcome"] and not followups(events)
+
+
+def test_another_organisations_account_is_answered_with_whom_to_contact():
+    """"My PayPal account is locked" (out of scope, the organisation named by the NLU as typed)."""
+    t = tracker({}, intent="out_of_scope", text="my PayPal account is locked", entities=[entity("organisation", "PayPal")])
+    messages, _, _ = run(ActionOutOfScope(), t)
+    assert responses(messages) == ["utter_out_of_scope_organisation"] and messages[0]["organisation"] == "PayPal"
+    messages, _, _ = run(ActionOutOfScope(), tracker({}, intent="out_of_scope", text="what's the weather"))
+    assert responses(messages) == ["utter_out_of_scope"]
 
 
 def test_an_aside_with_no_question_pending_gets_the_whole_answer_and_nothing_asked_again():

@@ -87,7 +87,7 @@ def line_of(path: Path, marker: str) -> int:
 def test_a_good_project_passes_every_part(project, portal):
     code, report = run(project, "--portal", portal)
     assert code == 0, report
-    for title in ("Service catalogue: OK", "Rasa training data (rasa data validate --fail-on-warnings): OK",
+    for title in ("Service catalogue: OK", "Other organisations: OK", "Rasa training data (rasa data validate --fail-on-warnings): OK",
                   "Reachable by a story or rule: OK", "Catalogue phrases as customers word them: OK",
                   f"Freshness against {portal}: OK"):
         assert title in report, report
@@ -163,6 +163,14 @@ def test_each_broken_catalogue_is_rejected_at_its_file_and_line(project, portal,
     assert code == 1, report
     assert re.search(rf"^  {re.escape(file)}:{line}: .*{re.escape(message)}", report, re.MULTILINE), report
     assert "problem(s): fix each at its file and line" in report
+
+
+def test_an_unusable_other_organisations_file_is_named_at_its_line(project, portal):
+    path = project / "data/scope/other_organisations.yml"
+    path.write_text(path.read_text() + "\nbanks:\n  - barclays\n")
+    code, report = run(project, "--portal", portal, "--skip-rasa")
+    assert code == 1, report
+    assert f"data/scope/other_organisations.yml:{line_of(path, 'banks:')}: unknown list 'banks'" in report, report
 
 
 def test_broken_training_data_is_rejected_with_rasas_own_words(project, portal):

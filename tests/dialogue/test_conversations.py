@@ -301,3 +301,15 @@ def test_no_with_the_correction_in_it_is_taken_and_agreed_again(stack):
     assert "What are you trying to do" not in said and "right?" in said.lower() and "parking permit" in said
     assert chat.slot("service") == "apply_parking_permit"
     assert "What are you trying to do" in text_of(chat.say("no"))  # a bare no is asked for the correction
+
+
+def test_another_organisations_account_is_not_coached_through_our_sign_in(stack):
+    """"My PayPal account has been locked" sounded like our sign-in problems (DIET was sure); now it is
+    out of scope, the customer is told whom to contact, and no goal is set."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    said = text_of(chat.say("my PayPal account has been locked"))
+    assert "please contact PayPal directly" in said and "Sign in" not in said
+    assert chat.slot("service") is None and chat.slot("problem") is None
+    said = text_of(chat.say("i need to change the email on my amazon account"))
+    assert "contact amazon directly" in said and chat.slot("service") is None

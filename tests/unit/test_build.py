@@ -17,6 +17,12 @@ def test_fingerprint_changes_with_content_not_with_time(tmp_path, monkeypatch):
     assert build.fingerprint([tmp_path / "data"]) != first
 
 
+def test_the_other_organisations_file_is_an_input_of_the_model():
+    """A content team's change to it must make `make train` retrain, not reuse the model."""
+    assert build.SCOPE_DIR in build.model_inputs()
+    assert (build.SCOPE_DIR / "other_organisations.yml").exists()
+
+
 def test_model_name_carries_the_fingerprint():
     path = build.model_path("0123456789abcdef")
     assert path.name == "wayfinder-0123456789abcdef.tar.gz"

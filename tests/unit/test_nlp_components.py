@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlp.familiarity import FamiliarityReader, familiarity_from_words
-from bot.nlp.scope import CatalogueScope, in_scope_ranking
+from bot.nlp.scope import CatalogueScope, OtherOrganisations, in_scope_ranking
 
 
 def message(text: str, entities: list[dict] | None = None, ranking: list[tuple[str, float]] | None = None) -> Message:
@@ -194,3 +196,103 @@ def test_phrases_that_read_the_same_without_fillers_but_mean_two_things_are_matc
     assert loose.matches(catalogue_nlp("my card was declined")) == []
     assert [m["value"] for m in loose.matches(catalogue_nlp("the code has expired, the code expired"))] == [
         "code_expired"]
+
+
+ORGANISATIONS = {"other_organisation": ["paypal", "amazon", "government gateway", "o2"],
+                 "email_provider": ["hotmail", "gmail"]}
+
+
+def about_theirs(text: str, entities: list[dict] | None = None,
+                 ranking: list[tuple[str, float]] | None = None) -> Message:
+    [out] = OtherOrganisations({}, ORGANISATIONS).process(
+        [message(text, entities, ranking or [("report_problem", 0.98), ("out_of_scope", 0.015), ("stuck", 0.005)])])
+    return out
+
+
+def test_another_organisations_account_is_out_of_scope_not_our_sign_in():
+    """DIET was sure "my paypal account has been locked" was ours: the customer was coached through
+    the council's sign-in. Now out_of_scope takes the place and the confidence DIET gave its choice."""
+    text = "my paypal account has been locked"
+    out = about_theirs(text, [span(text, "account has been locked", "problem", "account_locked")])
+    assert out.get("intent")["name"] == "out_of_scope" and out.get("intent")["confidence"] == 0.98
+    assert [(r["name"], r["confidence"]) for r in out.get("intent_ranking")] == [
+        ("out_of_scope", 0.98), ("report_problem", 0.015), ("stuck", 0.005)]
+    assert about_theirs("my government gateway login won't work").get("intent")["name"] == "out_of_scope"
+    # named, as typed, for the answer ("please contact PayPal directly")
+    text = "İ think my PayPal account is locked, it's jo@paypal.com"
+    named = [e for e in about_theirs(text).get("entities") if e["entity"] == "organisation"]
+    assert named == [{"entity": "organisation", "value": "PayPal", "start": 11, "end": 17,
+                      "extractor": "OtherOrganisations"}]
+    assert text[11:17] == "PayPal"
+    already = about_theirs("my hotmail won't open", ranking=[("out_of_scope", 0.99), ("stuck", 0.01)])
+    assert [e["value"] for e in already.get("entities")] == ["hotmail"]  # DIET knew: named all the same
+    assert about_theirs("O2 keeps taking money").get("intent")["name"] == "out_of_scope"  # any case
+    # our words ("change the email", "login") found as one of our services do not make their account ours
+    text = "i need to change the email on my amazon account"
+    out = about_theirs(text, [span(text, "change the email", "service", "update_contact_details")], [("state_goal", 0.99)])
+    assert out.get("intent")["name"] == "out_of_scope"
+    text = "my government gateway login won't work"
+    out = about_theirs(text, [span(text, "login", "service", "sign_in_help")])
+    assert out.get("intent")["name"] == "out_of_scope"
+
+
+def test_naming_our_service_or_an_everyday_message_keeps_the_intent():
+    text = "i want to pay my council tax, i use amazon pay"
+    out = about_theirs(text, [span(text, "council tax", "service", "pay_council_tax")], [("state_goal", 0.9)])
+    assert out.get("intent")["name"] == "state_goal"
+    assert about_theirs("thanks, better than amazon", ranking=[("thank", 0.99)]).get("intent")["name"] == "thank"
+    assert about_theirs("the payment page is locked", ranking=[("report_problem", 0.9)]).get(
+        "intent")["name"] == "report_problem"  # no organisation named ("paypal" inside no word)
+    assert about_theirs("i use amazonite", ranking=[("inform", 0.9)]).get("intent")["name"] == "inform"
+
+
+def test_an_email_provider_is_theirs_only_when_none_of_our_problems_is_named():
+    """Our codes and reset emails arrive at gmail and hotmail: "the code never came to my hotmail" is ours."""
+    text = "the code never came to my hotmail"
+    ours = about_theirs(text, [span(text, "code never came", "problem", "code_not_received")])
+    assert ours.get("intent")["name"] == "report_problem"
+    assert about_theirs("my gmail won't let me in").get("intent")["name"] == "out_of_scope"
+    text = "please change my email to jo.bloggs@gmail.com"  # an address typed is not an organisation named
+    assert about_theirs(text, ranking=[("inform", 0.9)]).get("intent")["name"] == "inform"
+
+
+def test_the_names_are_read_from_the_content_file_when_trained_and_kept_with_the_model(tmp_path):
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    names = tmp_path / "organisations.yml"
+    names.write_text("other_organisation:\n  - PayPal\n  - ebay\nemail_provider:\n  - gmail\n")
+    config = {"names_file": str(names)}
+    (tmp_path / "model").mkdir()
+    storage, resource = LocalModelStorage(tmp_path / "model"), Resource("other_organisations")
+    before = OtherOrganisations.fingerprint_addon(config)
+    OtherOrganisations.create(config, storage, resource, None).train(TrainingData())
+    names.write_text("other_organisation:\n  - amazon\n")  # the model keeps what it was trained with
+    loaded = OtherOrganisations.load(config, storage, resource, None)
+    assert loaded.names_in("my ebay and paypal accounts, my gmail") == {
+        "other_organisation": ["ebay", "paypal"], "email_provider": ["gmail"]}
+    assert OtherOrganisations.fingerprint_addon(config) != before  # a change to the file retrains it
+
+
+@pytest.mark.parametrize("text, says", [
+    ("- amazon\n", "expected other_organisation and email_provider"),
+    ("banks:\n  - barclays\n", "unknown list 'banks'"),
+    ("other_organisation: amazon\n", "other_organisation must be a list of names"),
+    ("other_organisation:\n  - [amazon\n", "not readable YAML"),
+])
+def test_a_names_file_that_cannot_be_used_says_what_to_fix(tmp_path, text, says):
+    from bot.nlp.scope import NamesFileError, read_names
+
+    path = tmp_path / "organisations.yml"
+    path.write_text(text)
+    with pytest.raises(NamesFileError, match=re.escape(says)) as raised:
+        read_names(path)
+    assert str(path) in str(raised.value)
+
+
+def test_the_projects_names_file_is_usable():
+    from bot.nlp.scope import names_path, read_names
+
+    names = read_names(names_path({}))
+    assert "paypal" in names["other_organisation"] and "hotmail" in names["email_provider"]
