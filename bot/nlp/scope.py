@@ -96,9 +96,10 @@ ABOUT_A_SERVICE = ("state_goal", "report_problem", "stuck", "request_step_throug
                    "ask_why", "inform")
 _EMAIL_ADDRESS = re.compile(r"\S+@\S+")
 ORGANISATION = "organisation"  # the entity: another organisation named, as the customer typed it
-# What makes "<name> ..." their account: "my amazon account", "paypal's app", "government gateway login"
+# What makes "<name> ..." their account: "my amazon account", "paypal's app", "government gateway login".
+# Not "card": "my barclays card was declined" is a customer paying us.
 _THEIR_ACCOUNT = (r"(?:'s|s)?\s+(?:online\s+)?(?:account|acc|login|log[- ]?in|sign[- ]?in|password|app|mail|email|"
-                  r"e-mail|inbox|card|id|profile|order|parcel|delivery|subscription|bill|balance|wallet|banking)\b")
+                  r"e-mail|inbox|id|profile|order|parcel|delivery|subscription)\b")
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -208,15 +209,12 @@ class OtherOrganisations(GraphComponent):
             intent = message.get(INTENT) or {}
             ranking = message.get(INTENT_RANKING_KEY) or []
             text = message.get(TEXT) or ""
-            if intent.get(INTENT_NAME_KEY) == OUT_OF_SCOPE:  # DIET knew: name them for the answer
-                self._name_them(message, text)
-                continue
-            if not ranking or intent.get(INTENT_NAME_KEY) not in ABOUT_A_SERVICE:
-                continue
             told = {e.get("entity") for e in message.get(ENTITIES) or []}
             if not self.about_theirs(text, told):
                 continue
-            self._name_them(message, text)
+            self._name_them(message, text)  # the answer says whom to contact, whoever chose out_of_scope
+            if not ranking or intent.get(INTENT_NAME_KEY) not in ABOUT_A_SERVICE:
+                continue
             top = ranking[0]
             out_of_scope = next((r for r in ranking if r.get(INTENT_NAME_KEY) == OUT_OF_SCOPE), None)
             swapped = [{**top, PREDICTED_CONFIDENCE_KEY: out_of_scope[PREDICTED_CONFIDENCE_KEY] if out_of_scope else 0.0}]

@@ -244,6 +244,15 @@ def test_naming_our_service_or_an_everyday_message_keeps_the_intent():
     assert about_theirs("the payment page is locked", ranking=[("report_problem", 0.9)]).get(
         "intent")["name"] == "report_problem"  # no organisation named ("paypal" inside no word)
     assert about_theirs("i use amazonite", ranking=[("inform", 0.9)]).get("intent")["name"] == "inform"
+    text = "paying my council tax and my paypal card was declined"  # a customer paying us
+    out = about_theirs(text, [span(text, "council tax", "service", "pay_council_tax")])
+    assert out.get("intent")["name"] == "report_problem" and not [
+        e for e in out.get("entities") if e["entity"] == "organisation"]
+    # DIET's own out_of_scope for a message that is ours gets no organisation to send them to
+    text = "the code never came to my hotmail"
+    out = about_theirs(text, [span(text, "code never came", "problem", "code_not_received")],
+                       [("out_of_scope", 0.99), ("report_problem", 0.01)])
+    assert [e["entity"] for e in out.get("entities")] == ["problem"]
 
 
 def test_an_email_provider_is_theirs_only_when_none_of_our_problems_is_named():
