@@ -313,3 +313,5 @@ def test_another_organisations_account_is_not_coached_through_our_sign_in(stack)
     assert chat.slot("service") is None and chat.slot("problem") is None
     said = text_of(chat.say("i need to change the email on my amazon account"))
     assert "contact amazon directly" in said and chat.slot("service") is None
+    said = text_of(assistant.conversation().say("what's the weather like today"))
+    assert "not something I can help with" in said and "call us on 01632 960 000" in said  # where else to go (CS17)
