@@ -13,13 +13,14 @@ from actions.context import CatalogueAction
 from actions.conversation import (
     already_reassured,
     current_step,
+    customer_words,
     latest_intent,
     lower_first,
     words_for_problem,
 )
 from actions.parsing import is_bare_acknowledgement
 from actions.steps import ActionStepThrough, StepGuide
-from bot.catalogue.models import Problem, normalise_phrase
+from bot.catalogue.models import Problem, Service, normalise_phrase
 
 MAX_WORDS_QUOTED = 160  # characters of the customer's own words said back to them
 
@@ -32,6 +33,14 @@ def familiarity_from_answer(intent: str) -> str | None:
     """The answer to "Have you used our online services before?": yes means familiar."""
     return {"affirm": "familiar", "express_experienced_user": "familiar",
             "deny": "new", "express_new_user": "new"}.get(intent)
+
+
+def not_covered_asked(tracker: Tracker, service: Service) -> list[str]:
+    """What the customer asked this service for that it does not do (the catalogue's `does_not_cover`),
+    as the notes to say, each once in a conversation."""
+    typed = " ".join(customer_words(tracker))
+    said = {event.get("text") for event in tracker.events if event.get("event") == "bot"}
+    return [n.say for n in service.does_not_cover if n.asked_in(typed) and n.say not in said]
 
 
 class ActionRecordFamiliarity(Action):
@@ -79,6 +88,8 @@ class ActionAgreeProblem(CatalogueAction, Action):
             # the plan stands: help with the problem where they are, not the goal and the options again
             return ActionStepThrough(self.catalogue).on_problem_told(StepGuide(dispatcher, tracker), service,
                                                                      tracker, problem)
+        for note in not_covered_asked(tracker, service):  # "I've moved house": not what this service does
+            dispatcher.utter_message(response="utter_not_covered", note=note)
         goal = lower_first(service.name)
         # a new customer hears "I'll take it slowly" once: the agreement after it leaves it out
         reassured = tracker.get_slot("familiarity") == "new" and already_reassured(tracker)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,8 @@ Id = constr(strip_whitespace=True, regex=ID_PATTERN)
 ErrorCode = constr(strip_whitespace=True, regex=ERROR_CODE_PATTERN)
 PagePath = constr(strip_whitespace=True, regex=PATH_PATTERN)
 Text = constr(strip_whitespace=True, min_length=1)
+
+_WORD = re.compile(r"[a-z0-9']+")
 
 SERVICE = "service"
 PROBLEM = "problem"
@@ -101,6 +104,20 @@ class Related(Node):
     benefit: Text
 
 
+class NotCovered(Node):
+    """Something customers ask this service for that it does not do, and where to go instead:
+    "I've moved house" to the contact details service, which changes email and phone only."""
+
+    # the customer's words that ask for it, matched as whole words in what they typed ("moved house")
+    phrases: list[Text] = Field(..., min_items=1)
+    # said before the agreement: what the service does not do, and where to go for it
+    say: Text
+
+    def asked_in(self, typed: str) -> bool:
+        words = f" {' '.join(_WORD.findall(typed.lower()))} "
+        return any(f" {' '.join(_WORD.findall(p.lower()))} " in words for p in self.phrases)
+
+
 class CompletionField(Node):
     """One thing the assistant asks for to complete the service for the customer."""
 
@@ -142,6 +159,8 @@ class Service(Node):
     you_need: list[Text] = []
     # what it costs, in a sentence (said when a customer asks "how much is it?"), "It's free." when it is
     cost: Text | None = None
+    # what customers ask this service for that it does not do, and where to go instead
+    does_not_cover: list[NotCovered] = []
     synonyms: list[Text] = []
     start_url: PagePath
     done_url: PagePath

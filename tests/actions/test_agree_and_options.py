@@ -194,3 +194,21 @@ def test_no_with_the_correction_in_it_takes_the_correction():
     assert not messages and followups(events) == ["action_agree_problem"]
     messages, _, events = run(ActionTakeCorrection(), tracker({}, intent="deny", text="no that's not it"))
     assert responses(messages) == ["utter_ask_correction"] and not followups(events)
+
+
+def test_what_the_service_does_not_do_is_said_before_the_agreement_once(catalogue):
+    """"I've moved house and need to update my address" was agreed as updating contact details (email
+    and phone only) without a word: the customer was about to be taken through the wrong service."""
+    text = "i've moved house and need to update my address"
+    t = tracker({"service": "update_contact_details"}, text=text)
+    messages, _, _ = run(ActionAgreeProblem(catalogue), t)
+    assert responses(messages) == ["utter_not_covered", "utter_agree_goal"]
+    assert "not your home address" in messages[0]["note"]
+    said = catalogue.get("update_contact_details").does_not_cover[0].say
+    again = tracker({"service": "update_contact_details"}, intent="deny", text="no",
+                    events=[user("state_goal", text), bot("utter_not_covered", said), user("deny", "no")])
+    messages, _, _ = run(ActionAgreeProblem(catalogue), again)
+    assert responses(messages) == ["utter_agree_goal"]  # once is enough
+    messages, _, _ = run(ActionAgreeProblem(catalogue), tracker({"service": "update_contact_details"},
+                                                                text="i need to change my email address"))
+    assert responses(messages) == ["utter_agree_goal"]

@@ -110,3 +110,21 @@ def test_entity_patterns_refuse_a_phrase_with_two_meanings(mini):
         CatalogueError, match='phrase "alpha thing" names service beta here but service alpha'
     ):
         catalogue.entity_patterns()
+
+
+def test_what_a_service_does_not_cover_is_found_in_the_customers_words(catalogue):
+    """"I've moved house": the contact details service changes email and phone, not the home address."""
+    [moving] = catalogue.get("update_contact_details").does_not_cover
+    assert moving.asked_in("I've MOVED house, need to update my details") and "01632 960 000" in moving.say
+    assert moving.asked_in("change of address please")
+    assert not moving.asked_in("i need to change my email address")  # the service's own business
+    assert not moving.asked_in("i've moved houseplants")  # whole words only
+
+
+def test_a_does_not_cover_entry_without_phrases_is_refused_at_its_line(mini):
+    text = mini.edit("alpha", "steps:\n", "does_not_cover:\n  - say: Call us for that.\nsteps:\n")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(mini.write())
+    (issue,) = caught.value.issues
+    assert "does_not_cover" in issue.message and "phrases" in issue.message
+    assert issue.line == next(n for n, line in enumerate(text.splitlines(), start=1) if "- say: Call us" in line)

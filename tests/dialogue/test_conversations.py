@@ -315,3 +315,12 @@ def test_another_organisations_account_is_not_coached_through_our_sign_in(stack)
     assert "contact amazon directly" in said and chat.slot("service") is None
     said = text_of(assistant.conversation().say("what's the weather like today"))
     assert "not something I can help with" in said and "call us on 01632 960 000" in said  # where else to go (CS17)
+
+
+def test_moving_house_is_told_where_to_go_before_the_contact_details_are_agreed(stack):
+    """The catalogue's does_not_cover: contact details are email and phone, not a home address."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    said = text_of(chat.say("i've used the site loads, i've moved house and need to update my address"))
+    assert "not your home address" in said and "01632 960 000" in said and "right?" in said.lower()
+    assert said.index("not your home address") < said.lower().index("right?")
