@@ -104,7 +104,7 @@ def test_assistant_down_gives_an_honest_answer_not_an_error(client, assistant, a
     response = send(client, "hi")
     assert response.status_code == 200
     text = response.get_json()[0]["text"]
-    assert "problem on our side" in text and "0300" in text
+    assert "problem on our side" in text and "01632 960 000" in text
     with app.app_context():
         assert Message.query.filter_by(sender="system").count() == 1
 

@@ -184,7 +184,7 @@ def test_assistant_down_gives_an_apology_keeps_the_message_and_recovers(sock, as
     assistant.fail = True
     assert say(sock, "hello?")["ok"]
     apology = events(sock, "bot_uttered")
-    assert apology[0]["custom"] == {"notice": "assistant_unavailable"} and "0300" in apology[0]["text"]
+    assert apology[0]["custom"] == {"notice": "assistant_unavailable"} and "01632 960 000" in apology[0]["text"]
     assistant.fail = False
     say(sock, "hello again")
     assert events(sock, "bot_uttered")[0]["text"] == "you said: hello again"
