@@ -71,7 +71,8 @@ class ActionOutOfScope(CatalogueAction, Action):
 
 class ActionHandleFallback(CatalogueAction, Action):
     """"I didn't follow" with what we can help with, or, when the customer was answering a question,
-    the question again; two in a row, an adviser is offered."""
+    the question again; two in a row, an adviser is offered. Words the NLU was unsure of that name
+    one of our services or problems, before any plan, are listened to as the problem they name."""
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -88,8 +89,22 @@ class ActionHandleFallback(CatalogueAction, Action):
         if aside.waiting:  # "Sorry, I didn't quite follow that", and the question again: a yes still counts
             dispatcher.utter_message(response="utter_default_ask_again")
             return [outcome(WAITING), *aside.ask_again()]
+        if self._names_ours(tracker) and not tracker.get_slot("support_mode") and not tracker.get_slot("handover"):
+            # "reset code not received": the NLU was unsure, but the catalogue knows the problem. Before
+            # any plan, listen to it as one (check the service, agree it): the agreement asks "right?"
+            return [FollowupAction("action_check_service_status")]
         dispatcher.utter_message(response="utter_default")
         return [outcome(WAITING)]
+
+    def _names_ours(self, tracker: Tracker) -> bool:
+        """The latest message names one of the catalogue's services or problems (by its id)."""
+        for entity in tracker.latest_message.get("entities") or []:
+            value = str(entity.get("value") or "")
+            if entity.get("entity") == "service" and self.catalogue.get(value):
+                return True
+            if entity.get("entity") == "problem" and self.catalogue.services_with_problem(value):
+                return True
+        return False
 
 
 # What is said to a greeting, thanks or "are you a bot?": on its own, and with a question pending

@@ -108,6 +108,22 @@ def test_two_misunderstandings_in_a_row_offer_an_adviser():
     assert responses(messages) == ["utter_default_offer_adviser"] and slots == {"outcome": "adviser_offered"}
 
 
+def test_words_not_understood_that_name_our_problem_are_listened_to_before_any_plan(catalogue):
+    """"reset code not received": the NLU was unsure (fallback), but the catalogue knows the problem.
+    Before, "Sorry, I didn't quite follow that" and the list of services."""
+    named = [entity("problem", "code_not_received")]
+    t = tracker({"problem": "code_not_received"}, intent="nlu_fallback", text="reset code not received", entities=named)
+    messages, _, events = run(ActionHandleFallback(catalogue), t)
+    assert not messages and followups(events) == ["action_check_service_status"]
+    # once a plan is agreed (here a step-through), or with words the catalogue does not know: as before
+    t = tracker({"support_mode": "step_through"}, intent="nlu_fallback", text="reset code not received", entities=named)
+    messages, _, events = run(ActionHandleFallback(catalogue), t)
+    assert responses(messages) == ["utter_default"] and not followups(events)
+    t = tracker({}, intent="nlu_fallback", text="blah", entities=[entity("problem", "no_such_problem")])
+    messages, _, events = run(ActionHandleFallback(catalogue), t)
+    assert responses(messages) == ["utter_default"] and not followups(events)
+
+
 def test_misunderstandings_apart_do_not_count_as_in_a_row():
     events = [user("nlu_fallback"), user("step_done")]
     messages, _, _ = run(ActionHandleFallback(), tracker({}, intent="nlu_fallback", events=events + [slot("x", 1)]))

@@ -324,3 +324,13 @@ def test_moving_house_is_told_where_to_go_before_the_contact_details_are_agreed(
     said = text_of(chat.say("i've used the site loads, i've moved house and need to update my address"))
     assert "not your home address" in said and "01632 960 000" in said and "right?" in said.lower()
     assert said.index("not your home address") < said.lower().index("right?")
+
+
+def test_words_the_nlu_is_unsure_of_that_name_our_problem_are_listened_to(stack):
+    """"reset code not received" falls back (the NLU is unsure), but the catalogue knows the problem:
+    before, "Sorry, I didn't quite follow that"; now it is checked and agreed like any problem told."""
+    assistant, _ = stack
+    chat = assistant.conversation()
+    said = text_of(chat.say("reset code not received"))
+    assert "didn't quite follow" not in said and chat.slot("problem") == "code_not_received"
+    assert "action_check_service_status" in chat.actions()
