@@ -18,7 +18,7 @@ from actions.conversation import (
     lower_first,
     words_for_problem,
 )
-from actions.parsing import is_bare_acknowledgement
+from actions.parsing import is_bare_acknowledgement, says_any
 from actions.steps import ActionStepThrough, StepGuide
 from bot.catalogue.models import Problem, Service, normalise_phrase
 
@@ -40,7 +40,7 @@ def not_covered_asked(tracker: Tracker, service: Service) -> list[str]:
     as the notes to say, each once in a conversation."""
     typed = " ".join(customer_words(tracker))
     said = {event.get("text") for event in tracker.events if event.get("event") == "bot"}
-    return [n.say for n in service.does_not_cover if n.asked_in(typed) and n.say not in said]
+    return [n.say for n in service.does_not_cover if says_any(typed, n.phrases) and n.say not in said]
 
 
 class ActionRecordFamiliarity(Action):

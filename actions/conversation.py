@@ -229,11 +229,12 @@ def slot_before_latest_message(tracker: Tracker, name: str) -> Any:
 # between (thanks, "are you a bot?", what the assistant did not follow or does not cover) is
 # answered, and the question is asked again, so that the answer to it still counts: the dialogue's
 # rules take a "yes" as the answer to the question asked just before it.
+OFFER_CALLBACK_AGAIN = "action_offer_callback_again"
 QUESTIONS_ASKED_AGAIN = ("utter_ask_familiarity", "action_agree_problem", "action_offer_support_options",
-                         "action_read_back", "action_offer_callback_again")
+                         "action_read_back", OFFER_CALLBACK_AGAIN)
 # A question some actions end with, and the action that asks it again on its own: the handover's
 # "Would you like a callback?" (the handover itself would ask the hub a second time).
-ASKED_AGAIN_BY = {("action_handover", "callback_offered"): "action_offer_callback_again"}
+ASKED_AGAIN_BY = {("action_handover", "callback_offered"): OFFER_CALLBACK_AGAIN}
 
 
 def pending_question(tracker: Tracker) -> str | None:

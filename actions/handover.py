@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
 from actions.conversation import (
+    OFFER_CALLBACK_AGAIN,
     count_intent,
     customer_words,
     error_codes_seen,
@@ -114,7 +115,6 @@ def build_handover_summary(tracker: Tracker, catalogue: Catalogue, reason: str |
 
 
 CALLBACK_OFFERED = "callback_offered"  # no adviser can take the chat now: "shall one call you back?"
-OFFER_CALLBACK_AGAIN = "action_offer_callback_again"
 
 
 def _when(iso: str | None) -> str:

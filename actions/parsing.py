@@ -97,7 +97,7 @@ def is_bare_acknowledgement(text: str) -> bool:
     return " ".join(_letters(text)) in ACKNOWLEDGEMENTS
 
 
-def _says_any(text: str, phrases: Iterable[str]) -> bool:
+def says_any(text: str, phrases: Iterable[str]) -> bool:
     """One of the phrases is in the text, as whole words (case and punctuation aside)."""
     words = _words(text)
     return any(_words(phrase) in words for phrase in phrases)
@@ -105,24 +105,24 @@ def _says_any(text: str, phrases: Iterable[str]) -> bool:
 
 def asks_for_person(text: str) -> bool:
     """The message asks for a person, and does not turn one down ("i don't want a human")."""
-    return _says_any(text, PERSON_WORDS) and not _says_any(text, NOT_WANTED)
+    return says_any(text, PERSON_WORDS) and not says_any(text, NOT_WANTED)
 
 
 def asks_what_we_do(text: str) -> bool:
     """"what can you do?", "so how can you help me": the customer asks what the assistant is for."""
-    return _says_any(text, CAPABILITY_QUESTIONS)
+    return says_any(text, CAPABILITY_QUESTIONS)
 
 
 def asks_what_is_needed(text: str) -> bool:
     """"what do i need?", "what documents do i need": what to have ready, not what to do on this page
     ("what do i need to do now?" is that)."""
-    return _says_any(text, NEEDS_QUESTIONS) and not _says_any(text, NOT_NEEDS) and not asks_what_to_do(text)
+    return says_any(text, NEEDS_QUESTIONS) and not says_any(text, NOT_NEEDS) and not asks_what_to_do(text)
 
 
 def asks_the_cost(text: str) -> bool:
     """"how much is it?", "is there a charge?", "how much do i owe?": what the service costs (for
     council tax, where the balance is shown), not "how much longer?"."""
-    return _says_any(text, COST_QUESTIONS) and not _says_any(text, NOT_COST)
+    return says_any(text, COST_QUESTIONS) and not says_any(text, NOT_COST)
 
 
 def asks_what_it_is(text: str) -> bool:
@@ -135,7 +135,7 @@ def asks_what_it_is(text: str) -> bool:
 
 def asks_which_way(text: str) -> bool:
     """"which one should i pick?", "i don't understand": said to the ways forward, a request for advice."""
-    return _says_any(text, WHICH_WAY)
+    return says_any(text, WHICH_WAY)
 
 
 def asks_what_to_do(text: str) -> bool:

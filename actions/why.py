@@ -8,7 +8,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import CatalogueAction
-from actions.conversation import Interrupted, current_step, interrupted, lower_first
+from actions.conversation import (
+    OFFER_CALLBACK_AGAIN,
+    Interrupted,
+    current_step,
+    interrupted,
+    lower_first,
+)
 from actions.parsing import asks_the_cost, asks_what_is_needed, asks_what_it_is, asks_which_way
 from bot.catalogue import Service
 
@@ -21,7 +27,7 @@ WHY_WE_ASK = {
     "action_agree_problem": "utter_why_agreement",
     "action_offer_support_options": "utter_why_options",
     "action_read_back": "utter_why_consent",
-    "action_offer_callback_again": "utter_why_callback",
+    OFFER_CALLBACK_AGAIN: "utter_why_callback",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,8 +17,6 @@ Id = constr(strip_whitespace=True, regex=ID_PATTERN)
 ErrorCode = constr(strip_whitespace=True, regex=ERROR_CODE_PATTERN)
 PagePath = constr(strip_whitespace=True, regex=PATH_PATTERN)
 Text = constr(strip_whitespace=True, min_length=1)
-
-_WORD = re.compile(r"[a-z0-9']+")
 
 SERVICE = "service"
 PROBLEM = "problem"
@@ -112,10 +109,6 @@ class NotCovered(Node):
     phrases: list[Text] = Field(..., min_items=1)
     # said before the agreement: what the service does not do, and where to go for it
     say: Text
-
-    def asked_in(self, typed: str) -> bool:
-        words = f" {' '.join(_WORD.findall(typed.lower()))} "
-        return any(f" {' '.join(_WORD.findall(p.lower()))} " in words for p in self.phrases)
 
 
 class CompletionField(Node):
